@@ -1,0 +1,60 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "helpline-router",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "HelplineRouting", targets: ["HelplineRouting"]),
+        .executable(name: "helpline", targets: ["helpline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+    ],
+    targets: [
+        // The schema: Migrations/NNNN_what.sql, embedded as Swift string literals at build time.
+        .target(
+            name: "HelplineMigrations",
+            path: "Migrations",
+            plugins: ["EmbedMigrations"]
+        ),
+        .executableTarget(name: "MigrationEmbedder", path: "Sources/MigrationEmbedder"),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["MigrationEmbedder"]
+        ),
+        .target(
+            name: "HelplineRouting",
+            dependencies: [
+                "HelplineMigrations",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CSV", package: "CSV.swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "helpline",
+            dependencies: [
+                "HelplineRouting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Unit, store and end-to-end tests. It depends on `helpline` so that `swift test` builds
+        // the binary the end-to-end tests run.
+        .testTarget(
+            name: "HelplineRoutingTests",
+            dependencies: [
+                "HelplineRouting",
+                "helpline",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,100 @@
+/// An input value that does not parse or is out of range. Every case names the value.
+public enum InputError: HelplineError, Equatable {
+    /// A phone number that is not a valid NANP number in an accepted format.
+    case invalidPhone(String, reason: String)
+    /// A weekly hours spec that does not parse.
+    case invalidHours(String, reason: String)
+    /// A time zone that is not an IANA zone name.
+    case invalidTimeZone(String)
+    /// A state code that is not a US state, DC or territory.
+    case invalidState(String)
+    /// A number outside the range its field allows.
+    case outOfRange(field: String, value: String, allowed: String)
+    /// A value that should be a whole number and is not.
+    case notANumber(field: String, value: String)
+    /// A required field that is missing or blank.
+    case missing(field: String)
+    /// A field name this input does not know.
+    case unknownField(String, known: [String])
+    /// A date or instant that does not parse.
+    case invalidDate(String, expected: String)
+    /// A value that is not one of the accepted choices.
+    case invalidChoice(field: String, value: String, choices: [String])
+    /// Text that is not acceptable (empty, binary, too large).
+    case invalidText(field: String, reason: String)
+    /// A CSV file that is not acceptable as a whole (empty, no header, duplicate columns).
+    case invalidCSV(reason: String)
+    /// An error in one row of an imported file; nothing from the file was written.
+    indirect case inRow(Int, field: String, InputError)
+
+    public var category: ErrorCategory { .badData }
+
+    public var message: String {
+        switch self {
+        case .invalidPhone(let value, let reason):
+            return "invalid phone number \(Self.quote(value)): \(reason)"
+        case .invalidHours(let value, let reason):
+            return "invalid hours \(Self.quote(value)): \(reason)"
+        case .invalidTimeZone(let value):
+            return "unknown time zone \(Self.quote(value))"
+        case .invalidState(let value):
+            return "unknown US state code \(Self.quote(value))"
+        case .outOfRange(let field, let value, let allowed):
+            return "\(field) \(Self.quote(value)) is out of range (\(allowed))"
+        case .notANumber(let field, let value):
+            return "\(field) \(Self.quote(value)) is not a whole number"
+        case .missing(let field):
+            return "\(field) is required"
+        case .unknownField(let field, _):
+            return "unknown field \(Self.quote(field))"
+        case .invalidDate(let value, let expected):
+            return "invalid date \(Self.quote(value)): expected \(expected)"
+        case .invalidChoice(let field, let value, let choices):
+            return "\(field) \(Self.quote(value)) is not one of \(choices.joined(separator: ", "))"
+        case .invalidText(let field, let reason):
+            return "\(field): \(reason)"
+        case .invalidCSV(let reason):
+            return "invalid CSV: \(reason)"
+        case .inRow(let row, let field, let error):
+            return "row \(row), field \(field): \(error.message); nothing was imported"
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .invalidPhone:
+            return "use E.164 (+18009151270), 10 digits (8009151270) or (800) 915-1270; area code and exchange start with 2-9 and are not N11"
+        case .invalidHours:
+            return "examples: 24/7, 'mon-fri 08:00-20:00', 'mon-fri 08:00-12:00,13:00-17:00; sat 10:00-14:00', 'fri 22:00-02:00'"
+        case .invalidTimeZone:
+            return "use an IANA zone name such as America/New_York or America/Denver"
+        case .invalidState:
+            return "use a two-letter USPS code such as NY, NJ or DC"
+        case .outOfRange, .notANumber, .missing, .invalidChoice:
+            return nil
+        case .unknownField(_, let known):
+            return "known fields: \(known.joined(separator: ", "))"
+        case .invalidDate:
+            return "example: 2026-11-25T14:03:00-05:00 for an instant, 2026-11-25 for a day"
+        case .invalidText, .invalidCSV:
+            return nil
+        case .inRow(_, _, let error):
+            return error.hint
+        }
+    }
+
+    /// Quotes a user value for a message, cut short and with control characters made visible,
+    /// so hostile input can't forge extra lines on a terminal or in a log.
+    static func quote(_ value: String) -> String {
+        var shown = ""
+        for scalar in value.unicodeScalars.prefix(80) {
+            if scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}" {
+                shown += scalar.escaped(asASCII: true)
+            } else {
+                shown.unicodeScalars.append(scalar)
+            }
+        }
+        if value.unicodeScalars.count > 80 { shown += "…" }
+        return "'\(shown)'"
+    }
+}

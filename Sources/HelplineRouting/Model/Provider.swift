@@ -1,0 +1,183 @@
+import Foundation
+
+/// Whether a provider takes calls.
+public enum ProviderStatus: String, Sendable, Codable, CaseIterable {
+    /// Takes calls.
+    case active
+    /// Takes no pool calls until resumed (by an operator, or after an auto-pause).
+    case paused
+    /// Soft-deleted: takes no calls, and its history stays.
+    case removed
+}
+
+/// Per-provider limits. `nil` means no limit. Hourly, daily and monthly caps count offers in the
+/// provider's own time zone; the concurrency cap counts offers ringing or connected.
+public struct Caps: Sendable, Hashable, Codable {
+    public var hourly: Int?
+    public var daily: Int?
+    public var monthly: Int?
+    public var concurrent: Int?
+
+    public init(hourly: Int? = nil, daily: Int? = nil, monthly: Int? = nil, concurrent: Int? = nil) {
+        self.hourly = hourly
+        self.daily = daily
+        self.monthly = monthly
+        self.concurrent = concurrent
+    }
+}
+
+/// A paid advertiser that answers calls.
+public struct Provider: Sendable, Hashable, Identifiable {
+    public var id: Int64
+    public var name: String
+    /// Where offers ring.
+    public var phone: PhoneNumber
+    /// The zone its hours and caps are judged in.
+    public var timeZone: TimeZone
+    public var hours: WeeklyHours
+    /// The states it serves; empty means all.
+    public var states: Set<USState>
+    /// Its share within its tier, 1...100.
+    public var weight: Int
+    /// Its tier; tier 1 is offered first.
+    public var priority: Int
+    public var caps: Caps
+    /// Pause after this many unanswered offers in a row; nil means never.
+    public var autoPauseAfter: Int?
+    public var status: ProviderStatus
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    /// Whether it serves a caller from `state`; an unknown caller state is served by everyone.
+    public func serves(_ state: USState?) -> Bool {
+        guard let state, !states.isEmpty else { return true }
+        return states.contains(state)
+    }
+}
+
+/// The fields of a provider as an operator or a CSV file gives them, each still text.
+///
+/// `provider add`, `provider update` and `import providers` all go through this one parser, so
+/// they accept and refuse exactly the same values with the same messages.
+public struct ProviderFields: Sendable {
+    /// The field names, as CSV headers and (with `-` for `_`) as CLI flags.
+    public static let names = [
+        "name", "phone", "tz", "hours", "states", "weight", "priority", "hourly_cap", "daily_cap",
+        "monthly_cap", "concurrency", "auto_pause_after",
+    ]
+
+    /// Field name to text; a missing key means "not given".
+    public var values: [String: String]
+
+    /// Collects fields, normalizing names (`hourly-cap` and `Hourly_Cap` are `hourly_cap`).
+    ///
+    /// - Throws: `InputError.unknownField` for a name that is not a provider field.
+    public init(_ values: [String: String]) throws {
+        var normalized: [String: String] = [:]
+        for (key, value) in values {
+            let name = Self.normalize(key)
+            guard Self.names.contains(name) else { throw InputError.unknownField(key, known: Self.names) }
+            normalized[name] = value
+        }
+        self.values = normalized
+    }
+
+    /// A field name in canonical form: lower case, `_` for `-`, no surrounding space.
+    public static func normalize(_ name: String) -> String {
+        name.trimmingWhitespace().lowercased().replacingOccurrences(of: "-", with: "_")
+    }
+
+    /// The validated new provider these fields describe.
+    ///
+    /// - Parameter defaultTimeZone: the zone for a provider given without `tz`.
+    /// - Throws: `InputError` naming the first field that is missing or invalid.
+    public func newProvider(defaultTimeZone: TimeZone) throws -> NewProvider {
+        guard let name = values["name"]?.trimmingWhitespace(), !name.isEmpty else { throw InputError.missing(field: "name") }
+        guard let phone = values["phone"], !phone.trimmingWhitespace().isEmpty else { throw InputError.missing(field: "phone") }
+        var provider = NewProvider(name: name, phone: try PhoneNumber(parsing: phone), timeZone: defaultTimeZone)
+        try apply(to: &provider, skipping: ["name", "phone"])
+        return provider
+    }
+
+    /// Applies the fields that are present to an existing provider's settings.
+    ///
+    /// A cap given as an empty text or `none` is removed.
+    ///
+    /// - Throws: `InputError` naming the first invalid field.
+    public func apply(to provider: inout NewProvider, skipping: Set<String> = []) throws {
+        for (key, raw) in values where !skipping.contains(key) {
+            let value = raw.trimmingWhitespace()
+            switch key {
+            case "name":
+                guard !value.isEmpty else { throw InputError.missing(field: "name") }
+                guard value.count <= 200 else {
+                    throw InputError.invalidText(field: "name", reason: "longer than 200 characters")
+                }
+                provider.name = value
+            case "phone": provider.phone = try PhoneNumber(parsing: value)
+            case "tz": provider.timeZone = try TimeZone(iana: value)
+            case "hours": provider.hours = try WeeklyHours(parsing: value)
+            case "states": provider.states = try USState.parseList(value)
+            case "weight": provider.weight = try Self.integer("weight", value, 1...100)
+            case "priority": provider.priority = try Self.integer("priority", value, 1...1000)
+            case "hourly_cap": provider.caps.hourly = try Self.cap("hourly_cap", value)
+            case "daily_cap": provider.caps.daily = try Self.cap("daily_cap", value)
+            case "monthly_cap": provider.caps.monthly = try Self.cap("monthly_cap", value)
+            case "concurrency": provider.caps.concurrent = try Self.cap("concurrency", value)
+            case "auto_pause_after":
+                provider.autoPauseAfter = Self.isNone(value) ? nil : try Self.integer("auto_pause_after", value, 1...1000)
+            default: throw InputError.unknownField(key, known: Self.names)
+            }
+        }
+    }
+
+    private static func isNone(_ value: String) -> Bool { value.isEmpty || value.lowercased() == "none" }
+
+    private static func cap(_ field: String, _ value: String) throws -> Int? {
+        isNone(value) ? nil : try integer(field, value, 0...10_000_000)
+    }
+
+    static func integer(_ field: String, _ value: String, _ range: ClosedRange<Int>) throws -> Int {
+        guard !value.isEmpty, value.allSatisfy({ $0.isASCIIDigit || $0 == "-" }), let n = Int(value) else {
+            throw InputError.notANumber(field: field, value: value)
+        }
+        guard range.contains(n) else {
+            throw InputError.outOfRange(field: field, value: value, allowed: "\(range.lowerBound)-\(range.upperBound)")
+        }
+        return n
+    }
+}
+
+/// A provider's settings, before it has an id.
+public struct NewProvider: Sendable, Hashable {
+    public var name: String
+    public var phone: PhoneNumber
+    public var timeZone: TimeZone
+    public var hours: WeeklyHours = .alwaysOpen
+    public var states: Set<USState> = []
+    public var weight: Int = 1
+    public var priority: Int = 1
+    public var caps = Caps()
+    public var autoPauseAfter: Int?
+
+    /// A provider open 24/7 in all states with weight 1, tier 1 and no caps.
+    public init(name: String, phone: PhoneNumber, timeZone: TimeZone) {
+        self.name = name
+        self.phone = phone
+        self.timeZone = timeZone
+    }
+}
+
+extension Provider {
+    /// This provider's settings, for editing with `ProviderFields.apply(to:)`.
+    public var settings: NewProvider {
+        var s = NewProvider(name: name, phone: phone, timeZone: timeZone)
+        s.hours = hours
+        s.states = states
+        s.weight = weight
+        s.priority = priority
+        s.caps = caps
+        s.autoPauseAfter = autoPauseAfter
+        return s
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import GRDB
+
+/// One logged change of a provider's status.
+public struct ProviderEvent: Sendable, Hashable {
+    public var providerID: Int64
+    public var at: Date
+    /// `added`, `paused`, `resumed`, `removed` or `auto-paused`.
+    public var event: String
+    public var detail: String
+}
+
+extension Helpline {
+    static func recordStatusChange(db: Database, providerID: Int64, to status: ProviderStatus, at time: Date, detail: String = "") throws {
+        let event: String
+        switch status {
+        case .active: event = "resumed"
+        case .paused: event = "paused"
+        case .removed: event = "removed"
+        }
+        try recordProviderEvent(db: db, providerID: providerID, event: event, at: time, detail: detail)
+    }
+
+    static func recordProviderEvent(db: Database, providerID: Int64, event: String, at time: Date, detail: String) throws {
+        try db.execute(
+            sql: "INSERT INTO provider_events (provider_id, at, event, detail) VALUES (?, ?, ?, ?)",
+            arguments: [providerID, time.epochMilliseconds, event, detail])
+    }
+
+    /// The status changes of a provider, oldest first.
+    public func providerEvents(providerID: Int64) throws -> [ProviderEvent] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT provider_id, at, event, detail FROM provider_events WHERE provider_id = ? ORDER BY id",
+                arguments: [providerID]
+            ).map {
+                ProviderEvent(providerID: $0["provider_id"], at: Date(epochMilliseconds: $0["at"]), event: $0["event"], detail: $0["detail"])
+            }
+        }
+    }
+
+    // MARK: Listings
+
+    /// Adds a listing: calls to `number` always go to `providerID`.
+    ///
+    /// - Throws: `InputError` for a blank name, `StoreError.notFound` for an unknown provider,
+    ///   `StoreError.numberInUse` when the number is already a listing or a helpline.
+    @discardableResult
+    public func addListing(name: String, number: PhoneNumber, providerID: Int64) throws -> Listing {
+        let name = name.trimmingWhitespace()
+        guard !name.isEmpty else { throw InputError.missing(field: "name") }
+        guard name.count <= 200 else { throw InputError.invalidText(field: "name", reason: "longer than 200 characters") }
+        return try write { db in
+            let provider = try Self.fetchProvider(providerID, db: db)
+            guard provider.status != .removed else {
+                throw StoreError.conflict("provider \(providerID) is removed", hint: "choose a provider that is not removed")
+            }
+            try Self.checkNumberFree(number, db: db)
+            try db.execute(
+                sql: "INSERT INTO listings (name, number, provider_id, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [name, number.e164, providerID, options.now().epochMilliseconds])
+            return try Self.fetchListing(db.lastInsertedRowID, db: db)
+        }
+    }
+
+    /// The listings, in id order.
+    ///
+    /// - Parameter includeRemoved: whether removed listings are listed too.
+    public func listings(includeRemoved: Bool = false) throws -> [Listing] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(Listing.columns) FROM listings \(includeRemoved ? "" : "WHERE removed_at IS NULL") ORDER BY id"
+            ).map(Listing.init(row:))
+        }
+    }
+
+    /// Removes a listing softly; its calls stay in the history, and its number becomes free.
+    ///
+    /// - Throws: `StoreError.notFound` for an unknown or already removed listing.
+    @discardableResult
+    public func removeListing(id: Int64, at time: Date? = nil) throws -> Listing {
+        try write { db in
+            let listing = try Self.fetchListing(id, db: db)
+            guard listing.removedAt == nil else { throw StoreError.notFound(kind: "active listing", id: String(id)) }
+            try db.execute(
+                sql: "UPDATE listings SET removed_at = ? WHERE id = ?", arguments: [(time ?? options.now()).epochMilliseconds, id])
+            return try Self.fetchListing(id, db: db)
+        }
+    }
+
+    static func fetchListing(_ id: Int64, db: Database) throws -> Listing {
+        guard let row = try Row.fetchOne(db, sql: "SELECT \(Listing.columns) FROM listings WHERE id = ?", arguments: [id]) else {
+            throw StoreError.notFound(kind: "listing", id: String(id))
+        }
+        return try Listing(row: row)
+    }
+
+    static func checkNumberFree(_ number: PhoneNumber, db: Database) throws {
+        if let id = try Int64.fetchOne(
+            db, sql: "SELECT id FROM listings WHERE number = ? AND removed_at IS NULL", arguments: [number.e164])
+        {
+            throw StoreError.numberInUse(number: number.e164, usedBy: "listing \(id)'s number")
+        }
+        if try Int64.fetchOne(db, sql: "SELECT id FROM helplines WHERE number = ?", arguments: [number.e164]) != nil {
+            throw StoreError.numberInUse(number: number.e164, usedBy: "a helpline number")
+        }
+    }
+
+    // MARK: Helpline numbers
+
+    /// Adds a general helpline number.
+    ///
+    /// - Parameters:
+    ///   - number: the number callers dial.
+    ///   - settings: anything not given takes its default: every provider as a member,
+    ///     weighted round robin, a 30-day repeat window, a 20 s ring timeout and 3 attempts.
+    /// - Throws: `InputError` for a value out of range, `StoreError.notFound` for an unknown member,
+    ///   `StoreError.numberInUse` when the number is taken.
+    @discardableResult
+    public func addHelplineNumber(_ number: PhoneNumber, settings: HelplineSettings = HelplineSettings()) throws -> HelplineNumber {
+        try settings.validate()
+        return try write { db in
+            try Self.checkNumberFree(number, db: db)
+            let ms = options.now().epochMilliseconds
+            try db.execute(
+                sql: "INSERT INTO helplines (number, name, created_at, updated_at) VALUES (?, '', ?, ?)",
+                arguments: [number.e164, ms, ms])
+            let id = db.lastInsertedRowID
+            try Self.applyHelplineSettings(settings, id: id, db: db, at: ms)
+            return try Self.fetchHelpline(id: id, db: db)
+        }
+    }
+
+    /// Changes the given settings of a helpline number and leaves the others.
+    ///
+    /// - Throws: `InputError` for a value out of range, `StoreError.notFound` for an unknown
+    ///   number or member.
+    @discardableResult
+    public func updateHelplineNumber(_ number: PhoneNumber, settings: HelplineSettings) throws -> HelplineNumber {
+        try settings.validate()
+        return try write { db in
+            let current = try Self.fetchHelpline(number: number, db: db)
+            try Self.applyHelplineSettings(settings, id: current.id, db: db, at: options.now().epochMilliseconds)
+            return try Self.fetchHelpline(id: current.id, db: db)
+        }
+    }
+
+    /// Every helpline number, in id order.
+    public func helplineNumbers() throws -> [HelplineNumber] {
+        try read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM helplines ORDER BY id").map { try Self.fetchHelpline(id: $0, db: db) }
+        }
+    }
+
+    /// The helpline number `number`.
+    ///
+    /// - Throws: `StoreError.notFound` when it is not a helpline number.
+    public func helplineNumber(_ number: PhoneNumber) throws -> HelplineNumber {
+        try read { db in try Self.fetchHelpline(number: number, db: db) }
+    }
+
+    private static func applyHelplineSettings(_ s: HelplineSettings, id: Int64, db: Database, at ms: Int64) throws {
+        var sets: [String] = ["updated_at = ?"]
+        var args: [(any DatabaseValueConvertible)?] = [ms]
+        if let v = s.name { sets.append("name = ?"); args.append(v.trimmingWhitespace()) }
+        if let v = s.strategy { sets.append("strategy = ?"); args.append(v.rawValue) }
+        if let v = s.repeatWindowDays { sets.append("repeat_window_days = ?"); args.append(v) }
+        if let v = s.ringTimeoutSeconds { sets.append("ring_timeout_s = ?"); args.append(v) }
+        if let v = s.maxAttempts { sets.append("max_attempts = ?"); args.append(v) }
+        if let members = s.members {
+            sets.append("all_providers = ?")
+            args.append(members == nil)
+            try db.execute(sql: "DELETE FROM helpline_members WHERE helpline_id = ?", arguments: [id])
+            for providerID in Set(members ?? []).sorted() {
+                let provider = try fetchProvider(providerID, db: db)
+                guard provider.status != .removed else {
+                    throw StoreError.conflict("provider \(providerID) is removed and can't be a member", hint: nil)
+                }
+                try db.execute(
+                    sql: "INSERT INTO helpline_members (helpline_id, provider_id) VALUES (?, ?)", arguments: [id, providerID])
+            }
+        }
+        args.append(id)
+        // The column names come from the fixed list above, never from input; values are bound.
+        try db.execute(sql: "UPDATE helplines SET \(sets.joined(separator: ", ")) WHERE id = ?", arguments: StatementArguments(args))
+    }
+
+    static func fetchHelpline(number: PhoneNumber, db: Database) throws -> HelplineNumber {
+        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM helplines WHERE number = ?", arguments: [number.e164]) else {
+            throw StoreError.notFound(kind: "helpline number", id: number.e164)
+        }
+        return try fetchHelpline(id: id, db: db)
+    }
+
+    static func fetchHelpline(id: Int64, db: Database) throws -> HelplineNumber {
+        guard let row = try Row.fetchOne(db, sql: "SELECT \(HelplineNumber.columns) FROM helplines WHERE id = ?", arguments: [id]) else {
+            throw StoreError.notFound(kind: "helpline number", id: String(id))
+        }
+        let members = try Int64.fetchAll(
+            db, sql: "SELECT provider_id FROM helpline_members WHERE helpline_id = ? ORDER BY provider_id", arguments: [id])
+        return try HelplineNumber(row: row, members: members)
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+
+extension Helpline {
+    /// Adds a provider.
+    ///
+    /// - Parameter provider: validated settings, for example from `ProviderFields.newProvider`.
+    /// - Returns: the stored provider with its new id.
+    /// - Throws: `StoreError` when the database can't be written.
+    @discardableResult
+    public func addProvider(_ provider: NewProvider) throws -> Provider {
+        try write { db in try Self.insertProvider(provider, db: db, at: options.now()) }
+    }
+
+    static func insertProvider(_ p: NewProvider, db: Database, at now: Date) throws -> Provider {
+        let ms = now.epochMilliseconds
+        try db.execute(
+            sql: """
+                INSERT INTO providers (name, phone, time_zone, hours, states, weight, priority, hourly_cap, daily_cap,
+                    monthly_cap, concurrency_cap, auto_pause_after, status, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)
+                """,
+            arguments: [
+                p.name, p.phone.e164, p.timeZone.identifier, p.hours.spec, USState.joined(p.states), p.weight, p.priority,
+                p.caps.hourly, p.caps.daily, p.caps.monthly, p.caps.concurrent, p.autoPauseAfter, ms, ms,
+            ])
+        let id = db.lastInsertedRowID
+        try recordProviderEvent(db: db, providerID: id, event: "added", at: now, detail: "")
+        return try fetchProvider(id, db: db)
+    }
+
+    /// Adds a provider from text fields, as `provider add` gives them.
+    ///
+    /// - Throws: `InputError` for a missing or invalid field, `StoreError` when the write fails.
+    @discardableResult
+    public func addProvider(fields: ProviderFields) throws -> Provider {
+        try addProvider(try fields.newProvider(defaultTimeZone: options.defaultTimeZone))
+    }
+
+    /// Every provider, in id order.
+    ///
+    /// - Parameter includeRemoved: whether soft-removed providers are listed too.
+    public func providers(includeRemoved: Bool = false) throws -> [Provider] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(Provider.columns) FROM providers \(includeRemoved ? "" : "WHERE status != 'removed'") ORDER BY id"
+            ).map(Provider.init(row:))
+        }
+    }
+
+    /// The provider with this id, removed or not.
+    ///
+    /// - Throws: `StoreError.notFound` when there is none.
+    public func provider(id: Int64) throws -> Provider {
+        try read { db in try Self.fetchProvider(id, db: db) }
+    }
+
+    static func fetchProvider(_ id: Int64, db: Database) throws -> Provider {
+        guard let row = try Row.fetchOne(db, sql: "SELECT \(Provider.columns) FROM providers WHERE id = ?", arguments: [id]) else {
+            throw StoreError.notFound(kind: "provider", id: String(id))
+        }
+        return try Provider(row: row)
+    }
+
+    /// Changes the fields that are given and leaves the others.
+    ///
+    /// - Throws: `InputError` for an invalid field, `StoreError.notFound` for an unknown id, and
+    ///   `StoreError.conflict` for a removed provider.
+    @discardableResult
+    public func updateProvider(id: Int64, fields: ProviderFields) throws -> Provider {
+        try write { db in
+            let current = try Self.fetchProvider(id, db: db)
+            guard current.status != .removed else {
+                throw StoreError.conflict("provider \(id) is removed", hint: "add a new provider instead")
+            }
+            var s = current.settings
+            try fields.apply(to: &s)
+            try db.execute(
+                sql: """
+                    UPDATE providers SET name = ?, phone = ?, time_zone = ?, hours = ?, states = ?, weight = ?, priority = ?,
+                        hourly_cap = ?, daily_cap = ?, monthly_cap = ?, concurrency_cap = ?, auto_pause_after = ?, updated_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    s.name, s.phone.e164, s.timeZone.identifier, s.hours.spec, USState.joined(s.states), s.weight, s.priority,
+                    s.caps.hourly, s.caps.daily, s.caps.monthly, s.caps.concurrent, s.autoPauseAfter,
+                    options.now().epochMilliseconds, id,
+                ])
+            return try Self.fetchProvider(id, db: db)
+        }
+    }
+
+    /// Pauses a provider: it takes no pool calls until resumed. Listing calls still reach it.
+    ///
+    /// - Throws: `StoreError.notFound`, or `StoreError.conflict` for a removed provider.
+    @discardableResult
+    public func pauseProvider(id: Int64, at time: Date? = nil) throws -> Provider {
+        try setStatus(id, to: .paused, at: time ?? options.now())
+    }
+
+    /// Resumes a paused provider, including one that was auto-paused, and resets its run of
+    /// unanswered offers.
+    ///
+    /// - Throws: `StoreError.notFound`, or `StoreError.conflict` for a removed provider.
+    @discardableResult
+    public func resumeProvider(id: Int64, at time: Date? = nil) throws -> Provider {
+        try setStatus(id, to: .active, at: time ?? options.now())
+    }
+
+    /// Removes a provider softly: it takes no calls, and its history stays.
+    ///
+    /// - Throws: `StoreError.notFound`, or `StoreError.conflict` while an active listing uses it.
+    @discardableResult
+    public func removeProvider(id: Int64, at time: Date? = nil) throws -> Provider {
+        try setStatus(id, to: .removed, at: time ?? options.now())
+    }
+
+    private func setStatus(_ id: Int64, to status: ProviderStatus, at time: Date) throws -> Provider {
+        try write { db in
+            let current = try Self.fetchProvider(id, db: db)
+            if current.status == .removed && status != .removed {
+                throw StoreError.conflict("provider \(id) is removed", hint: "add a new provider instead")
+            }
+            if status == .removed {
+                let listings = try Int64.fetchAll(
+                    db, sql: "SELECT id FROM listings WHERE provider_id = ? AND removed_at IS NULL ORDER BY id", arguments: [id])
+                if !listings.isEmpty {
+                    throw StoreError.conflict(
+                        "provider \(id) still answers listing(s) \(listings.map(String.init).joined(separator: ", "))",
+                        hint: "remove those listings first (helpline listing remove ID)")
+                }
+            }
+            try db.execute(
+                sql: "UPDATE providers SET status = ?, updated_at = ? WHERE id = ?",
+                arguments: [status.rawValue, time.epochMilliseconds, id])
+            try Self.recordStatusChange(db: db, providerID: id, to: status, at: time)
+            return try Self.fetchProvider(id, db: db)
+        }
+    }
+}

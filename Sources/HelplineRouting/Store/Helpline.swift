@@ -1,0 +1,166 @@
+import Foundation
+import GRDB
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The helpline's database and every operation on it: the one entry point other services link.
+///
+/// A `Helpline` is `Sendable` and safe to share across threads and tasks: reads run concurrently
+/// on WAL snapshots, and each write is one IMMEDIATE transaction, serialized by SQLite across
+/// threads and across processes. Open one per process and keep it.
+///
+/// ```swift
+/// let helpline = try Helpline(path: "/var/lib/helpline/helpline.sqlite")
+/// let decision = try helpline.route(to: "(800) 915-1270", from: "+13035550123")
+/// ```
+public final class Helpline: Sendable {
+    /// How hard a commit tries to reach the disk.
+    public enum Durability: String, Sendable {
+        /// `synchronous=FULL`: a committed write survives power loss. The default.
+        case full
+        /// `synchronous=NORMAL`: faster commits; in WAL mode a power loss (not a crash of this
+        /// process) may roll back the last few committed transactions. The database stays intact.
+        case normal
+    }
+
+    /// How a `Helpline` opens its database and where it gets time from.
+    public struct Options: Sendable {
+        /// How long a writer waits for another writer's lock before giving up with `StoreError.busy`.
+        public var busyTimeout: Double = 5
+        /// The commit durability; see `Durability`.
+        public var durability: Durability = .full
+        /// The clock. Every event method also takes an explicit time; this is used when none is given.
+        public var now: @Sendable () -> Date = { Date() }
+        /// The zone for providers added without one, and for reports without `--tz`.
+        public var defaultTimeZone: TimeZone = .current
+        /// Where the library logs. It never bootstraps logging; by default it logs nothing.
+        public var logger = Logger(label: "helpline-router", factory: { _ in SwiftLogNoOpLogHandler() })
+        /// Apply pending migrations on open. Off only for tools that inspect a database as it is.
+        public var migrate = true
+
+        /// The defaults: 5 s busy timeout, full durability, the system clock and zone.
+        public init() {}
+    }
+
+    /// The database file.
+    public let path: String
+    /// The options it was opened with.
+    public let options: Options
+    let pool: DatabasePool
+    var logger: Logger { options.logger }
+
+    /// Opens (creating with mode 0600 and migrating, when needed) the database at `path`.
+    ///
+    /// - Parameters:
+    ///   - path: the SQLite file; its folder must exist.
+    ///   - options: the busy timeout, durability, clock, default zone and logger.
+    /// - Throws: `StoreError` when the file can't be opened or created, is not a database, is
+    ///   corrupt, has a newer schema, or has an edited migration.
+    public init(path: String, options: Options = Options()) throws {
+        self.path = path
+        self.options = options
+        try Self.prepareFile(path)
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(options.busyTimeout)
+        config.label = "helpline"
+        let synchronous = options.durability == .full ? "FULL" : "NORMAL"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            if options.migrate {
+                try Migrator.migrate(pool, path: path, now: options.now)
+            }
+        } catch {
+            throw StoreError.wrap(error, path: path, busyTimeout: options.busyTimeout)
+        }
+    }
+
+    /// The applied and pending migrations.
+    ///
+    /// - Throws: `StoreError` when the database can't be read or doesn't match the shipped migrations.
+    public func migrationStatus() throws -> MigrationStatus {
+        try read { db in try Migrator.status(db, path: path) }
+    }
+
+    /// Applies pending migrations (normally done on open) and returns the resulting status.
+    ///
+    /// - Throws: `StoreError` as for `init`.
+    @discardableResult
+    public func migrate() throws -> MigrationStatus {
+        do {
+            try Migrator.migrate(pool, path: path, now: options.now)
+        } catch {
+            throw StoreError.wrap(error, path: path, busyTimeout: options.busyTimeout)
+        }
+        return try migrationStatus()
+    }
+
+    /// Runs `body` in one IMMEDIATE transaction: all of its writes commit together or not at all.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                guard let result else { throw StoreError.sqlite(code: 0, message: "transaction returned no result") }
+                return result
+            }
+        } catch {
+            throw StoreError.wrap(error, path: path, busyTimeout: options.busyTimeout)
+        }
+    }
+
+    /// Runs `body` on a consistent read-only snapshot.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw StoreError.wrap(error, path: path, busyTimeout: options.busyTimeout)
+        }
+    }
+
+    /// Makes sure the file can be a database: its folder exists, a new file is created with mode
+    /// 0600 (it holds phone numbers), and an existing file starts with SQLite's header.
+    static func prepareFile(_ path: String) throws {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { throw StoreError.cannotOpen(path: path, reason: "it is a directory") }
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw StoreError.cannotOpen(path: path, reason: "the file is not readable")
+            }
+            defer { try? handle.close() }
+            let header = (try? handle.read(upToCount: 16)) ?? Data()
+            if !header.isEmpty && header != Data("SQLite format 3\0".utf8) {
+                throw StoreError.notADatabase(path: path)
+            }
+            return
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        let dir = folder.isEmpty ? "." : folder
+        guard fm.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw StoreError.cannotOpen(path: path, reason: "the folder \(dir) does not exist")
+        }
+        let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        if fd < 0 {
+            let code = errno
+            // Another process may have created it between the check and here; that is fine.
+            if code == EEXIST { return }
+            let reason = String(cString: strerror(code))
+            if code == ENOSPC || code == EDQUOT { throw StoreError.diskFull(path: path) }
+            throw StoreError.cannotOpen(path: path, reason: reason)
+        }
+        fchmod(fd, 0o600)  // open's mode is filtered by umask; make it exact.
+        close(fd)
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import HelplineRouting
+
+/// The options every command that touches data accepts.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The database file (default: $HELPLINE_DB, else ./helpline.sqlite).", valueName: "path"))
+    var db: String?
+
+    @Option(name: .long, help: ArgumentHelp("Seconds to wait for another writer (default: $HELPLINE_BUSY_TIMEOUT, else 5).", valueName: "seconds"))
+    var busyTimeout: Double?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "full (default): a commit survives power loss. normal: faster; a power cut may lose the last commits.",
+            valueName: "full|normal"))
+    var durability: String?
+
+    var path: String {
+        db ?? ProcessInfo.processInfo.environment["HELPLINE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "helpline.sqlite"
+    }
+
+    /// The zone for new providers and reports: $HELPLINE_TZ, else the machine's zone.
+    static func defaultTimeZone() throws -> TimeZone {
+        if let name = ProcessInfo.processInfo.environment["HELPLINE_TZ"], !name.isEmpty {
+            return try TimeZone(iana: name)
+        }
+        return .current
+    }
+
+    func options(migrate: Bool = true) throws -> Helpline.Options {
+        var options = Helpline.Options()
+        let env = ProcessInfo.processInfo.environment
+        if let t = busyTimeout ?? env["HELPLINE_BUSY_TIMEOUT"].flatMap(Double.init) {
+            guard t >= 0, t <= 3600 else {
+                throw InputError.outOfRange(field: "busy-timeout", value: String(t), allowed: "0-3600 seconds")
+            }
+            options.busyTimeout = t
+        }
+        if let d = durability {
+            guard let value = Helpline.Durability(rawValue: d) else {
+                throw InputError.invalidChoice(field: "durability", value: d, choices: ["full", "normal"])
+            }
+            options.durability = value
+        }
+        options.defaultTimeZone = try Self.defaultTimeZone()
+        options.migrate = migrate
+        return options
+    }
+
+    /// Opens (creating and migrating) the database.
+    func open(migrate: Bool = true) throws -> Helpline {
+        try Helpline(path: path, options: options(migrate: migrate))
+    }
+}
+
+/// `--json`: print one JSON document on stdout instead of text.
+struct JSONFlag: ParsableArguments {
+    @Flag(name: .long, help: "Print one JSON document on stdout.")
+    var json = false
+}
+
+/// `--at`: when the event happened, for backfills and tests.
+struct AtOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("When it happened, ISO 8601 with an offset (default: now).", valueName: "instant"))
+    var at: String?
+
+    /// The instant given, or nil for now.
+    func instant() throws -> Date? {
+        try at.map(Instant.parse)
+    }
+}

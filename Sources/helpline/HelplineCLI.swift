@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import HelplineRouting
+
+/// The `helpline` command: a thin shell over HelplineRouting. It parses, calls the library, prints.
+struct HelplineCLI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "helpline",
+        abstract: "Route helpline calls to listed treatment providers, and keep the proof.",
+        discussion: """
+            The database is --db PATH, else $HELPLINE_DB, else ./helpline.sqlite. It is created and
+            migrated on first use. Exit codes: 0 done, 64 bad usage, 65 bad data, 69 database busy,
+            70 internal error, 74 I/O (can't open or write, corrupt, newer schema).
+
+            Set up a helpline:
+              helpline provider add --name "ARK Behavioral Health" --phone "(303) 555-0101" --tz America/Denver
+              helpline number add --number "(800) 915-1270"
+              helpline terms publish --file terms.txt
+              helpline route --to 8009151270 --from "(212) 555-0199"
+            """,
+        subcommands: [
+            InitCommand.self, MigrateCommand.self, ProviderCommand.self, ListingCommand.self, NumberCommand.self,
+            ImportCommand.self, TermsCommand.self,
+        ]
+    )
+}
+
+@main
+enum Main {
+    static func main() {
+        do {
+            var command = try HelplineCLI.parseAsRoot()
+            try command.run()
+        } catch let error as any HelplineError {
+            exit(report(error))
+        } catch let error as CLIError {
+            exit(report(error))
+        } catch {
+            // Help and --version are clean exits that ArgumentParser prints itself.
+            let code = HelplineCLI.exitCode(for: error)
+            if code == .success { HelplineCLI.exit(withError: error) }
+            // Usage errors keep the contract's shape: one `error:` line, then a `hint:` line.
+            let message = HelplineCLI.message(for: error).split(separator: "\n").first.map(String.init) ?? "bad usage"
+            let full = HelplineCLI.fullMessage(for: error)
+            let see = full.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("See '") }
+            let hint = see.map { $0.trimmingCharacters(in: .whitespaces) } ?? "See 'helpline --help' for the commands."
+            FileHandle.standardError.write(Data("error: \(Self.lowercasedFirst(message))\nhint: \(hint)\n".utf8))
+            exit(code.rawValue)
+        }
+    }
+
+    static func lowercasedFirst(_ s: String) -> String {
+        guard let first = s.first else { return s }
+        return first.lowercased() + s.dropFirst()
+    }
+
+    /// Prints `error:` and `hint:` lines and returns the sysexits code for the error.
+    static func report(_ error: any HelplineError) -> Int32 {
+        var lines = "error: \(error.message)\n"
+        if let hint = error.hint { lines += "hint: \(hint)\n" }
+        FileHandle.standardError.write(Data(lines.utf8))
+        switch error.category {
+        case .badData: return 65
+        case .unavailable: return 69
+        case .io: return 74
+        case .internal: return 70
+        }
+    }
+}
+
+/// Errors the CLI itself finds: files it can't read, and usage it refuses after parsing.
+enum CLIError: HelplineError {
+    case cannotReadFile(String, reason: String)
+    case usage(String, hint: String?)
+
+    var category: ErrorCategory {
+        switch self {
+        case .cannotReadFile: return .io
+        case .usage: return .badData
+        }
+    }
+
+    var message: String {
+        switch self {
+        case .cannotReadFile(let path, let reason): return "cannot read \(path): \(reason)"
+        case .usage(let message, _): return message
+        }
+    }
+
+    var hint: String? {
+        switch self {
+        case .cannotReadFile: return "check the path and its permissions"
+        case .usage(_, let hint): return hint
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import HelplineRouting
+
+struct ListingCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "listing",
+        abstract: "Add and remove listings: a center's tracking number, always answered by its own provider.",
+        subcommands: [Add.self, List.self, Remove.self]
+    )
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a listing and print its id.",
+            discussion: "Example: helpline listing add --name \"ARK Denver\" --number \"(888) 555-0199\" --provider 1")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+        @Option(help: "The center's name.") var name: String
+        @Option(help: "The listing's tracking number.") var number: String
+        @Option(help: "The id of the provider that answers it.") var provider: String
+
+        func run() throws {
+            let number = try PhoneNumber(parsing: number)
+            let providerID = try parseID(provider, kind: "provider")
+            let listing = try global.open().addListing(name: name, number: number, providerID: providerID)
+            if output.json { try Output.json(listing) } else { print(listing.id) }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List listings.", discussion: "Example: helpline listing list --all")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+        @Flag(name: .long, help: "Include removed listings.") var all = false
+
+        func run() throws {
+            let listings = try global.open().listings(includeRemoved: all)
+            if output.json { return try Output.json(listings) }
+            Output.table(
+                ["ID", "NAME", "NUMBER", "PROVIDER", "REMOVED"],
+                listings.map { [String($0.id), $0.name, $0.number.e164, String($0.providerID), $0.removedAt.map(Output.time) ?? "-"] })
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a listing; its calls stay in the history.", discussion: "Example: helpline listing remove 3")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var at: AtOption
+        @OptionGroup var output: JSONFlag
+        @Argument(help: "The listing id.") var id: String
+
+        func run() throws {
+            let listing = try global.open().removeListing(id: try parseID(id, kind: "listing"), at: try at.instant())
+            if output.json { try Output.json(listing) } else { print("listing \(listing.id) (\(listing.name)) is removed") }
+        }
+    }
+}

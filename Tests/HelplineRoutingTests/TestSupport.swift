@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+@testable import HelplineRouting
+
+/// A fresh folder under the system temp directory, removed when the value goes away.
+final class TempDir: @unchecked Sendable {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("helpline-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// A clock the tests set by hand.
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
+
+    init(_ start: Date) { current = start }
+    init(_ iso: String) throws { current = try Instant.parse(iso) }
+
+    var now: Date {
+        lock.lock()
+        defer { lock.unlock() }
+        return current
+    }
+
+    func set(_ iso: String) throws {
+        let d = try Instant.parse(iso)
+        lock.lock()
+        current = d
+        lock.unlock()
+    }
+
+    func advance(seconds: Double) {
+        lock.lock()
+        current = current.addingTimeInterval(seconds)
+        lock.unlock()
+    }
+}
+
+func instant(_ iso: String) -> Date {
+    // Test literals are fixed strings; a typo should fail the test loudly, not crash it.
+    (try? Instant.parse(iso)) ?? Date(timeIntervalSince1970: 0)
+}
+
+/// Opens a helpline database in `dir` with a test clock and zone.
+func openHelpline(_ dir: TempDir, clock: TestClock? = nil, zone: String = "America/New_York", name: String = "h.sqlite")
+    throws -> Helpline
+{
+    var options = Helpline.Options()
+    if let clock { options.now = { clock.now } }
+    options.defaultTimeZone = try TimeZone(iana: zone)
+    return try Helpline(path: dir.path(name), options: options)
+}
+
+func phone(_ text: String) throws -> PhoneNumber { try PhoneNumber(parsing: text) }
+
+/// The result of running the built `helpline` binary.
+struct CommandResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+/// Runs the `helpline` binary that `swift test` built next to the test bundle.
+enum CLI {
+    static var binary: URL {
+        if let override = ProcessInfo.processInfo.environment["HELPLINE_BIN"] { return URL(fileURLWithPath: override) }
+        // The test bundle lives in the build's bin folder, next to the `helpline` executable.
+        var dir = Bundle.main.bundleURL
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("helpline")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: ".build/debug/helpline")
+    }
+
+    @discardableResult
+    static func run(_ arguments: [String], db: String? = nil, env: [String: String] = [:], stdin: String? = nil) throws
+        -> CommandResult
+    {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["HELPLINE_TZ"] = "America/New_York"
+        environment.removeValue(forKey: "HELPLINE_DB")
+        if let db { environment["HELPLINE_DB"] = db }
+        for (k, v) in env { environment[k] = v }
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes before waiting so a large output can't fill a pipe and stall the child.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var outData = Data()
+        nonisolated(unsafe) var errData = Data()
+        group.enter()
+        DispatchQueue.global().async {
+            outData = out.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return CommandResult(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Parses stdout as a JSON object.
+    static func json(_ result: CommandResult) throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+        return try #require(object as? [String: Any], "stdout is not a JSON object: \(result.stdout)")
+    }
+}
