@@ -20,7 +20,8 @@ struct HelplineCLI: ParsableCommand {
             """,
         subcommands: [
             InitCommand.self, MigrateCommand.self, ProviderCommand.self, ListingCommand.self, NumberCommand.self,
-            ImportCommand.self, TermsCommand.self,
+            ImportCommand.self, TermsCommand.self, RouteCommand.self, CallCommand.self, CallbackCommand.self, ConsentCommand.self,
+
         ]
     )
 }

@@ -87,3 +87,16 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     public static func < (a: LocalDate, b: LocalDate) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
     public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
 }
+
+extension LocalDate {
+    /// Parses `YYYY-MM-DD`, `today` or `yesterday`, the last two resolved in `zone` at `now`.
+    ///
+    /// - Throws: `InputError.invalidDate`.
+    public init(resolving text: String, in zone: TimeZone, now: Date) throws {
+        switch text.trimmingWhitespace().lowercased() {
+        case "today": self = LocalDate(now, in: zone)
+        case "yesterday": self = LocalDate(now, in: zone).previous
+        default: try self.init(parsing: text)
+        }
+    }
+}

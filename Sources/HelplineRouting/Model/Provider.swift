@@ -45,6 +45,8 @@ public struct Provider: Sendable, Hashable, Identifiable {
     /// Pause after this many unanswered offers in a row; nil means never.
     public var autoPauseAfter: Int?
     public var status: ProviderStatus
+    /// Bumped on every change of settings or status; decisions record it, so they can be replayed.
+    public var revision: Int
     public var createdAt: Date
     public var updatedAt: Date
 

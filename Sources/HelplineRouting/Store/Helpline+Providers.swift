@@ -78,7 +78,8 @@ extension Helpline {
             try db.execute(
                 sql: """
                     UPDATE providers SET name = ?, phone = ?, time_zone = ?, hours = ?, states = ?, weight = ?, priority = ?,
-                        hourly_cap = ?, daily_cap = ?, monthly_cap = ?, concurrency_cap = ?, auto_pause_after = ?, updated_at = ?
+                        hourly_cap = ?, daily_cap = ?, monthly_cap = ?, concurrency_cap = ?, auto_pause_after = ?, updated_at = ?,
+                        revision = revision + 1
                     WHERE id = ?
                     """,
                 arguments: [
@@ -131,8 +132,12 @@ extension Helpline {
                 }
             }
             try db.execute(
-                sql: "UPDATE providers SET status = ?, updated_at = ? WHERE id = ?",
+                sql: "UPDATE providers SET status = ?, updated_at = ?, revision = revision + 1 WHERE id = ?",
                 arguments: [status.rawValue, time.epochMilliseconds, id])
+            if status == .active {
+                // A resumed provider starts a fresh run of unanswered offers.
+                try db.execute(sql: "UPDATE provider_state SET unanswered_in_a_row = 0 WHERE provider_id = ?", arguments: [id])
+            }
             try Self.recordStatusChange(db: db, providerID: id, to: status, at: time)
             return try Self.fetchProvider(id, db: db)
         }

@@ -42,6 +42,9 @@ public final class Helpline: Sendable {
         public var logger = Logger(label: "helpline-router", factory: { _ in SwiftLogNoOpLogHandler() })
         /// Apply pending migrations on open. Off only for tools that inspect a database as it is.
         public var migrate = true
+        /// A connected call with no end event stops counting toward concurrency after this long,
+        /// so a lost telephony event can't block a provider forever.
+        public var maxCallLength: Double = 2 * 3600
 
         /// The defaults: 5 s busy timeout, full durability, the system clock and zone.
         public init() {}
@@ -52,6 +55,8 @@ public final class Helpline: Sendable {
     /// The options it was opened with.
     public let options: Options
     let pool: DatabasePool
+    /// Providers, listings and helplines, reread only when their configuration changes.
+    let configCache = Locked<RoutingConfig?>(nil)
     var logger: Logger { options.logger }
 
     /// Opens (creating with mode 0600 and migrating, when needed) the database at `path`.

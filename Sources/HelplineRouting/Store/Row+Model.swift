@@ -4,7 +4,7 @@ import GRDB
 extension Provider {
     static let columns = """
         id, name, phone, time_zone, hours, states, weight, priority, hourly_cap, daily_cap, monthly_cap,
-        concurrency_cap, auto_pause_after, status, created_at, updated_at
+        concurrency_cap, auto_pause_after, status, revision, created_at, updated_at
         """
 
     /// Reads a provider row, validating every stored value again.
@@ -22,7 +22,7 @@ extension Provider {
                 hours: try WeeklyHours(parsing: row["hours"]), states: try USState.parseList(row["states"]),
                 weight: row["weight"], priority: row["priority"],
                 caps: Caps(hourly: row["hourly_cap"], daily: row["daily_cap"], monthly: row["monthly_cap"], concurrent: row["concurrency_cap"]),
-                autoPauseAfter: row["auto_pause_after"], status: status,
+                autoPauseAfter: row["auto_pause_after"], status: status, revision: row["revision"],
                 createdAt: Date(epochMilliseconds: row["created_at"]), updatedAt: Date(epochMilliseconds: row["updated_at"]))
         } catch let error as InputError {
             throw StoreError.corrupt(path: "providers row \(id)", reason: error.message)

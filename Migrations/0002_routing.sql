@@ -1,0 +1,193 @@
+-- 0002: calls, attempts, routing decisions, counters, strategy state, callbacks and the consent ledger.
+
+-- Every call received, routable or not.
+CREATE TABLE calls (
+    id                   INTEGER PRIMARY KEY,
+    external_id          TEXT UNIQUE,                         -- telephony's call id; a resent route returns the same call
+    received_at          INTEGER NOT NULL,
+    caller               TEXT    NOT NULL,                    -- E.164; '' once purged
+    caller_sha256        TEXT    NOT NULL,                    -- SHA-256 of the E.164 caller; survives a purge
+    caller_state         TEXT,
+    caller_state_source  TEXT CHECK (caller_state_source IN ('telephony', 'area-code')),
+    dialed               TEXT    NOT NULL,
+    kind                 TEXT    NOT NULL CHECK (kind IN ('direct', 'pool', 'unroutable')),
+    listing_id           INTEGER REFERENCES listings (id),
+    helpline_id          INTEGER REFERENCES helplines (id),
+    status               TEXT    NOT NULL CHECK (status IN ('ringing', 'connected', 'ended', 'callback', 'unroutable')),
+    answered_at          INTEGER,
+    answered_provider_id INTEGER REFERENCES providers (id),
+    ended_at             INTEGER,
+    updated_at           INTEGER NOT NULL
+);
+CREATE INDEX calls_received ON calls (received_at);
+CREATE INDEX calls_repeat ON calls (caller_sha256, helpline_id, received_at);
+
+-- Each offer of a call to a provider, in order.
+CREATE TABLE attempts (
+    id             INTEGER PRIMARY KEY,
+    call_id        INTEGER NOT NULL REFERENCES calls (id),
+    seq            INTEGER NOT NULL CHECK (seq >= 1),
+    provider_id    INTEGER NOT NULL REFERENCES providers (id),
+    offered_at     INTEGER NOT NULL,
+    ring_deadline  INTEGER NOT NULL,                          -- after this an unanswered offer stops counting toward concurrency
+    outcome        TEXT CHECK (outcome IN ('answered', 'no-answer', 'busy', 'failed')),  -- NULL while ringing
+    answered_at    INTEGER,
+    ended_at       INTEGER,                                   -- set with a failed outcome, or when an answered call ends
+    UNIQUE (call_id, seq)
+);
+CREATE INDEX attempts_provider_offered ON attempts (provider_id, offered_at);
+-- Attempts still ringing or connected: what concurrency counts. Small, because calls end.
+CREATE INDEX attempts_live ON attempts (provider_id) WHERE ended_at IS NULL;
+
+-- The audit record of each routing: every candidate's verdict and the state it read.
+CREATE TABLE routing_decisions (
+    id                  INTEGER PRIMARY KEY,
+    call_id             INTEGER NOT NULL UNIQUE REFERENCES calls (id),
+    decided_at          INTEGER NOT NULL,
+    kind                TEXT    NOT NULL CHECK (kind IN ('direct', 'pool', 'unroutable')),
+    strategy            TEXT    NOT NULL,                     -- weighted-round-robin | least-recent | fewest-calls | weighted-random | direct | none
+    outcome             TEXT    NOT NULL CHECK (outcome IN ('offer', 'callback', 'unroutable')),
+    chosen_provider_id  INTEGER REFERENCES providers (id),
+    tier                INTEGER,
+    sticky              INTEGER NOT NULL DEFAULT 0 CHECK (sticky IN (0, 1)),
+    callback_reason     TEXT,
+    fallbacks           TEXT    NOT NULL DEFAULT '[]',        -- JSON array of provider ids, in order
+    candidates          TEXT    NOT NULL DEFAULT '[]',        -- JSON array: {provider_id, tier, eligible, share | reason}
+    state_before        TEXT    NOT NULL DEFAULT '{}',        -- JSON: the strategy state read (current weights, seed)
+    input               TEXT    NOT NULL DEFAULT '{}'         -- JSON: caller state and each candidate's live counters
+);
+CREATE INDEX routing_decisions_decided ON routing_decisions (decided_at);
+
+-- Offers per provider per local hour, day and month (in the provider's zone). Caps read these
+-- rows, never a COUNT over calls, so the cost of routing does not grow with history.
+CREATE TABLE provider_counters (
+    provider_id  INTEGER NOT NULL REFERENCES providers (id),
+    period       TEXT    NOT NULL CHECK (period IN ('hour', 'day', 'month')),
+    period_key   INTEGER NOT NULL,                            -- 2026112514 | 20261125 | 202611, local to the provider
+    offered      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (period, period_key, provider_id)               -- routing reads one key per period for all providers
+) WITHOUT ROWID;
+CREATE INDEX provider_counters_provider ON provider_counters (provider_id, period, period_key);
+
+-- Live per-provider state.
+CREATE TABLE provider_state (
+    provider_id          INTEGER PRIMARY KEY REFERENCES providers (id),
+    last_offer_at        INTEGER,
+    unanswered_in_a_row  INTEGER NOT NULL DEFAULT 0
+);
+
+-- Routing strategy state per helpline, shared by every process (smooth WRR's current weights).
+CREATE TABLE strategy_state (
+    helpline_id  INTEGER PRIMARY KEY REFERENCES helplines (id),
+    state        TEXT    NOT NULL,                            -- JSON: {"current_weights": {"<provider id>": n}}
+    updated_at   INTEGER NOT NULL
+);
+
+-- Callbacks owed to callers.
+CREATE TABLE callbacks (
+    id               INTEGER PRIMARY KEY,
+    call_id          INTEGER REFERENCES calls (id),           -- NULL for web-form requests
+    phone            TEXT    NOT NULL,                        -- E.164; '' once purged
+    phone_sha256     TEXT    NOT NULL,
+    caller_state     TEXT,
+    reason           TEXT    NOT NULL CHECK (reason IN ('no-eligible-provider', 'no-answer', 'caller-hung-up', 'web-form')),
+    helpline_id      INTEGER REFERENCES helplines (id),
+    owed_by          INTEGER REFERENCES providers (id),       -- a listing call's callback is owed by the listing's provider
+    requested_at     INTEGER NOT NULL,
+    status           TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'returned', 'abandoned', 'revoked')),
+    returned_by      INTEGER REFERENCES providers (id),
+    closed_at        INTEGER
+);
+CREATE INDEX callbacks_pending ON callbacks (requested_at) WHERE status = 'pending';
+CREATE INDEX callbacks_phone ON callbacks (phone_sha256, status);
+CREATE INDEX callbacks_requested ON callbacks (requested_at);
+CREATE UNIQUE INDEX callbacks_call ON callbacks (call_id) WHERE call_id IS NOT NULL;
+
+-- Web-form requests refused before anything was queued (a changed honeypot).
+CREATE TABLE rejected_requests (
+    id          INTEGER PRIMARY KEY,
+    at          INTEGER NOT NULL,
+    reason      TEXT    NOT NULL,
+    detail      TEXT    NOT NULL DEFAULT ''
+);
+
+-- The consent ledger: append-only and hash-chained. An auditor can recompute every hash:
+--   hash = lowercase hex SHA-256 of the UTF-8 text
+--     seq|recorded_at|kind|mechanism|caller_sha256|call_id|callback_id|terms_version|terms_sha256|note|prev_hash
+--   where NULL is written as the empty string, integers in decimal, and prev_hash is the previous
+--   record's hash (64 zeros for seq 1). Every column except hash is covered.
+-- The caller is kept as a SHA-256 of its E.164 number, so a purge of caller numbers leaves the
+-- chain intact and `consent show --caller` still finds the proof.
+CREATE TABLE consent_records (
+    seq            INTEGER PRIMARY KEY,                       -- 1, 2, 3… with no gaps
+    recorded_at    INTEGER NOT NULL,                          -- UTC epoch milliseconds
+    kind           TEXT    NOT NULL CHECK (kind IN ('consent', 'revocation')),
+    mechanism      TEXT    NOT NULL CHECK (mechanism IN ('call', 'web-form', 'operator')),
+    caller_sha256  TEXT    NOT NULL CHECK (length(caller_sha256) = 64),
+    call_id        INTEGER,
+    callback_id    INTEGER,
+    terms_version  INTEGER,                                   -- NULL when no terms were published yet
+    terms_sha256   TEXT,
+    note           TEXT    NOT NULL DEFAULT '',               -- e.g. 'no terms published'
+    prev_hash      TEXT    NOT NULL CHECK (length(prev_hash) = 64),
+    hash           TEXT    NOT NULL UNIQUE CHECK (length(hash) = 64)
+);
+CREATE INDEX consent_records_caller ON consent_records (caller_sha256, seq);
+CREATE INDEX consent_records_call ON consent_records (call_id) WHERE call_id IS NOT NULL;
+
+CREATE TRIGGER consent_records_no_update BEFORE UPDATE ON consent_records
+BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only'); END;
+CREATE TRIGGER consent_records_no_delete BEFORE DELETE ON consent_records
+BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only'); END;
+
+-- Provider settings are versioned, so a decision can be replayed with the settings it saw.
+-- The program bumps providers.revision on every update; the triggers keep the history.
+ALTER TABLE providers ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE provider_revisions (
+    provider_id       INTEGER NOT NULL REFERENCES providers (id),
+    revision          INTEGER NOT NULL,
+    name              TEXT    NOT NULL,
+    phone             TEXT    NOT NULL,
+    time_zone         TEXT    NOT NULL,
+    hours             TEXT    NOT NULL,
+    states            TEXT    NOT NULL,
+    weight            INTEGER NOT NULL,
+    priority          INTEGER NOT NULL,
+    hourly_cap        INTEGER,
+    daily_cap         INTEGER,
+    monthly_cap       INTEGER,
+    concurrency_cap   INTEGER,
+    auto_pause_after  INTEGER,
+    status            TEXT    NOT NULL,
+    recorded_at       INTEGER NOT NULL,
+    PRIMARY KEY (provider_id, revision)
+) WITHOUT ROWID;
+INSERT INTO provider_revisions
+SELECT id, revision, name, phone, time_zone, hours, states, weight, priority, hourly_cap, daily_cap, monthly_cap,
+       concurrency_cap, auto_pause_after, status, updated_at FROM providers;
+CREATE TRIGGER providers_revision_insert AFTER INSERT ON providers BEGIN
+    INSERT INTO provider_revisions VALUES (NEW.id, NEW.revision, NEW.name, NEW.phone, NEW.time_zone, NEW.hours, NEW.states,
+        NEW.weight, NEW.priority, NEW.hourly_cap, NEW.daily_cap, NEW.monthly_cap, NEW.concurrency_cap, NEW.auto_pause_after,
+        NEW.status, NEW.updated_at);
+END;
+CREATE TRIGGER providers_revision_update AFTER UPDATE ON providers WHEN NEW.revision != OLD.revision BEGIN
+    INSERT INTO provider_revisions VALUES (NEW.id, NEW.revision, NEW.name, NEW.phone, NEW.time_zone, NEW.hours, NEW.states,
+        NEW.weight, NEW.priority, NEW.hourly_cap, NEW.daily_cap, NEW.monthly_cap, NEW.concurrency_cap, NEW.auto_pause_after,
+        NEW.status, NEW.updated_at);
+END;
+
+-- A number that changes whenever routing configuration changes, so a process can cache the
+-- providers, listings and helplines and reread them only when this moves.
+CREATE TABLE config_version (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    version  INTEGER NOT NULL
+);
+INSERT INTO config_version (id, version) VALUES (1, 1);
+CREATE TRIGGER config_providers_insert AFTER INSERT ON providers BEGIN UPDATE config_version SET version = version + 1; END;
+CREATE TRIGGER config_providers_update AFTER UPDATE ON providers BEGIN UPDATE config_version SET version = version + 1; END;
+CREATE TRIGGER config_listings_insert AFTER INSERT ON listings BEGIN UPDATE config_version SET version = version + 1; END;
+CREATE TRIGGER config_listings_update AFTER UPDATE ON listings BEGIN UPDATE config_version SET version = version + 1; END;
+CREATE TRIGGER config_helplines_insert AFTER INSERT ON helplines BEGIN UPDATE config_version SET version = version + 1; END;
+CREATE TRIGGER config_helplines_update AFTER UPDATE ON helplines BEGIN UPDATE config_version SET version = version + 1; END;
+CREATE TRIGGER config_members_insert AFTER INSERT ON helpline_members BEGIN UPDATE config_version SET version = version + 1; END;
+CREATE TRIGGER config_members_delete AFTER DELETE ON helpline_members BEGIN UPDATE config_version SET version = version + 1; END;

@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+
+/// A callback owed to a caller.
+public struct Callback: Sendable, Hashable {
+    public var id: Int64
+    /// The call that ended without an answer; nil for a web-form request.
+    public var callID: Int64?
+    /// The number to call back; nil once purged.
+    public var phone: PhoneNumber?
+    public var callerState: String?
+    public var reason: CallbackReason
+    public var helplineID: Int64?
+    /// For a listing call, the listing's provider, the only one that may return it.
+    public var owedBy: Int64?
+    public var requestedAt: Date
+    /// `pending`, `returned`, `abandoned` or `revoked`.
+    public var status: String
+    public var returnedBy: Int64?
+    public var closedAt: Date?
+}
+
+extension Callback: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case id, callID = "call_id", phone, callerState = "caller_state", reason, helplineID = "helpline_id", owedBy = "owed_by"
+        case requestedAt = "requested_at", status, returnedBy = "returned_by", closedAt = "closed_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(callID.map { String($0) }, forKey: .callID)
+        try c.encode(phone, forKey: .phone)
+        try c.encode(callerState, forKey: .callerState)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(helplineID, forKey: .helplineID)
+        try c.encode(owedBy, forKey: .owedBy)
+        try c.encode(requestedAt, forKey: .requestedAt)
+        try c.encode(status, forKey: .status)
+        try c.encode(returnedBy, forKey: .returnedBy)
+        try c.encode(closedAt, forKey: .closedAt)
+    }
+}
+
+extension Helpline {
+    /// Takes a callback request from the website's form.
+    ///
+    /// The form's phone field must be `(###) ###-####`. The honeypot field is invisible to people
+    /// and "should be left unchanged": any value other than `honeypotDefault` means a bot, and the
+    /// request is logged as rejected and queues nothing. An accepted request appends a consent
+    /// record (mechanism `web-form`). A second request while one is pending returns the pending one.
+    ///
+    /// - Parameters:
+    ///   - phoneField: the form's phone field.
+    ///   - honeypot: the honeypot field as submitted; nil when absent.
+    ///   - honeypotDefault: the value the form renders it with (empty by default).
+    ///   - state: the caller's state, if the form asked; otherwise from the area code.
+    ///   - time: when; now when nil.
+    /// - Throws: `InputError.invalidPhone`, `RoutingError.honeypotChanged`; `StoreError`.
+    @discardableResult
+    public func requestCallback(
+        phoneField: String, honeypot: String? = nil, honeypotDefault: String = "", state: String? = nil, at time: Date? = nil
+    ) throws -> Callback {
+        let when = time ?? options.now()
+        if let honeypot, honeypot != honeypotDefault {
+            try write { db in
+                try db.execute(
+                    sql: "INSERT INTO rejected_requests (at, reason, detail) VALUES (?, 'honeypot-changed', ?)",
+                    arguments: [when.epochMilliseconds, "honeypot of \(honeypot.utf8.count) bytes"])
+            }
+            logger.notice("callback request rejected: honeypot changed")
+            throw RoutingError.honeypotChanged
+        }
+        let phone = try PhoneNumber(parsingFormField: phoneField)
+        let callerState = try state.flatMap { $0.trimmingWhitespace().isEmpty ? nil : try USState(parsing: $0) } ?? AreaCodes.state(of: phone)
+        let hash = sha256Hex(phone.e164)
+        return try write { db in
+            if let pending = try Int64.fetchOne(
+                db, sql: "SELECT id FROM callbacks WHERE phone_sha256 = ? AND status = 'pending' AND reason = 'web-form' ORDER BY id LIMIT 1",
+                arguments: [hash])
+            {
+                return try Self.fetchCallback(pending, db: db)
+            }
+            let id = try Self.queueCallback(
+                callID: nil, phone: phone, state: callerState, reason: .webForm, helplineID: nil, owedBy: nil, at: when, db: db)
+            try ConsentLedger.append(
+                db: db, kind: .consent, mechanism: .webForm, callerSHA256: hash, callID: nil, callbackID: id,
+                terms: try ConsentLedger.termsStamp(at: when, db: db), at: when)
+            return try Self.fetchCallback(id, db: db)
+        }
+    }
+
+    /// Callbacks, oldest first.
+    ///
+    /// - Parameter pendingOnly: only those still owed.
+    public func callbacks(pendingOnly: Bool = false) throws -> [Callback] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM callbacks \(pendingOnly ? "WHERE status = 'pending'" : "") ORDER BY requested_at, id"
+            ).map(Self.callback(row:))
+        }
+    }
+
+    /// Records that a provider returned a callback.
+    ///
+    /// Idempotent for the same provider. A listing call's callback may only be returned by the
+    /// listing's provider.
+    ///
+    /// - Throws: `RoutingError.unknownCallback`, `.callbackClosed`, `.callbackOwedByAnother`;
+    ///   `StoreError.notFound` for an unknown provider.
+    @discardableResult
+    public func completeCallback(id: Int64, providerID: Int64, at time: Date? = nil) throws -> Callback {
+        let when = time ?? options.now()
+        return try write { db in
+            let callback = try Self.fetchCallback(id, db: db)
+            _ = try Self.fetchProvider(providerID, db: db)
+            if callback.status == "returned" && callback.returnedBy == providerID { return callback }
+            guard callback.status == "pending" else { throw RoutingError.callbackClosed(id: id, status: callback.status) }
+            if let owedBy = callback.owedBy, owedBy != providerID { throw RoutingError.callbackOwedByAnother(id: id, owedBy: owedBy) }
+            try db.execute(
+                sql: "UPDATE callbacks SET status = 'returned', returned_by = ?, closed_at = ? WHERE id = ?",
+                arguments: [providerID, when.epochMilliseconds, id])
+            return try Self.fetchCallback(id, db: db)
+        }
+    }
+
+    /// Gives up on a callback (the number is dead, the caller declined). It counts as not returned.
+    ///
+    /// - Throws: `RoutingError.unknownCallback` or `.callbackClosed`.
+    @discardableResult
+    public func abandonCallback(id: Int64, at time: Date? = nil) throws -> Callback {
+        let when = time ?? options.now()
+        return try write { db in
+            let callback = try Self.fetchCallback(id, db: db)
+            if callback.status == "abandoned" { return callback }
+            guard callback.status == "pending" else { throw RoutingError.callbackClosed(id: id, status: callback.status) }
+            try db.execute(
+                sql: "UPDATE callbacks SET status = 'abandoned', closed_at = ? WHERE id = ?", arguments: [when.epochMilliseconds, id])
+            return try Self.fetchCallback(id, db: db)
+        }
+    }
+
+    static func fetchCallback(_ id: Int64, db: Database) throws -> Callback {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM callbacks WHERE id = ?", arguments: [id]) else {
+            throw RoutingError.unknownCallback(String(id))
+        }
+        return callback(row: row)
+    }
+
+    static func callback(row: Row) -> Callback {
+        Callback(
+            id: row["id"], callID: row["call_id"], phone: try? PhoneNumber(stored: row["phone"]), callerState: row["caller_state"],
+            reason: CallbackReason(rawValue: row["reason"]) ?? .noAnswer, helplineID: row["helpline_id"], owedBy: row["owed_by"],
+            requestedAt: Date(epochMilliseconds: row["requested_at"]), status: row["status"], returnedBy: row["returned_by"],
+            closedAt: (row["closed_at"] as Int64?).map(Date.init(epochMilliseconds:)))
+    }
+}

@@ -1,0 +1,331 @@
+import Foundation
+import GRDB
+
+extension Helpline {
+    /// Records that the call's current offer was answered.
+    ///
+    /// Idempotent: a resent "answered" (a retransmitted 200 OK) changes nothing and returns the
+    /// same call. It is refused when it contradicts the call, say after its offer went unanswered
+    /// and the call moved on to a callback.
+    ///
+    /// - Parameters:
+    ///   - callID: the call's id, from `route`.
+    ///   - time: when it was answered; now when nil.
+    /// - Throws: `RoutingError.unknownCall` or `.conflictingEvent`; `StoreError`.
+    @discardableResult
+    public func answered(callID: Int64, at time: Date? = nil) throws -> CallRecord {
+        let when = time ?? options.now()
+        return try write { db in
+            let call = try Self.callState(callID, db: db)
+            guard let current = call.latestAttempt else {
+                throw RoutingError.conflictingEvent(callID: callID, event: "answered", state: "\(call.status) with no offer")
+            }
+            switch (call.status, current.outcome) {
+            case ("connected", "answered"), ("ended", "answered"):
+                break  // a repeat: the same answer
+            case ("ringing", nil):
+                let ms = when.epochMilliseconds
+                try db.execute(
+                    sql: "UPDATE attempts SET outcome = 'answered', answered_at = ? WHERE call_id = ? AND seq = ?",
+                    arguments: [ms, callID, current.seq])
+                try db.execute(
+                    sql: "UPDATE calls SET status = 'connected', answered_at = ?, answered_provider_id = ?, updated_at = ? WHERE id = ?",
+                    arguments: [ms, current.providerID, ms, callID])
+                try db.execute(
+                    sql: """
+                        INSERT INTO provider_state (provider_id, unanswered_in_a_row) VALUES (?, 0)
+                        ON CONFLICT (provider_id) DO UPDATE SET unanswered_in_a_row = 0
+                        """, arguments: [current.providerID])
+            default:
+                throw RoutingError.conflictingEvent(
+                    callID: callID, event: "answered", state: Self.describe(status: call.status, attempt: current))
+            }
+            return try Self.fetchCall(callID, db: db)
+        }
+    }
+
+    /// Records that an offer went unanswered, and offers the next fallback that is eligible now,
+    /// or queues a callback when none is left (a listing call's callback is owed by its provider).
+    ///
+    /// Idempotent when `attempt` is given: a resent event for an attempt that already failed
+    /// returns the same next step and writes nothing.
+    ///
+    /// - Parameters:
+    ///   - callID: the call's id.
+    ///   - attempt: which attempt failed (1, 2, …); nil means the current one.
+    ///   - failure: no-answer, busy or failed.
+    ///   - time: when; now when nil.
+    /// - Returns: the next offer, or the queued callback, in `route`'s shape.
+    /// - Throws: `RoutingError.unknownCall`, `.unknownAttempt` or `.conflictingEvent`; `StoreError`.
+    @discardableResult
+    public func noAnswer(callID: Int64, attempt: Int? = nil, failure: AttemptFailure = .noAnswer, at time: Date? = nil) throws
+        -> RouteResult
+    {
+        let when = time ?? options.now()
+        return try write { db in
+            let call = try Self.callState(callID, db: db)
+            guard let current = call.latestAttempt else {
+                throw RoutingError.conflictingEvent(callID: callID, event: failure.rawValue, state: "\(call.status) with no offer")
+            }
+            let target = attempt ?? current.seq
+            guard let failed = call.attempts.first(where: { $0.seq == target }) else {
+                throw RoutingError.unknownAttempt(callID: callID, attempt: target)
+            }
+            if failed.outcome == "answered" {
+                throw RoutingError.conflictingEvent(
+                    callID: callID, event: failure.rawValue, state: "answered on attempt \(failed.seq)")
+            }
+            if failed.outcome != nil {
+                return try Self.routeResult(callID: callID, db: db)  // a repeat: the same next step
+            }
+            guard call.status == "ringing" else {
+                throw RoutingError.conflictingEvent(callID: callID, event: failure.rawValue, state: call.status)
+            }
+            try self.failAttempt(call: call, attempt: failed, failure: failure, at: when, db: db)
+            try self.offerNext(call: call, at: when, db: db)
+            return try Self.routeResult(callID: callID, db: db)
+        }
+    }
+
+    /// Records that the call ended. A connected call ends normally. A call still ringing ended
+    /// because the caller hung up: the offer is marked failed and a callback is queued.
+    ///
+    /// Idempotent: ending an ended call changes nothing.
+    ///
+    /// - Throws: `RoutingError.unknownCall`; `StoreError`.
+    @discardableResult
+    public func ended(callID: Int64, at time: Date? = nil) throws -> CallRecord {
+        let when = time ?? options.now()
+        return try write { db in
+            let call = try Self.callState(callID, db: db)
+            let ms = when.epochMilliseconds
+            switch call.status {
+            case "connected":
+                try db.execute(
+                    sql: "UPDATE attempts SET ended_at = ? WHERE call_id = ? AND outcome = 'answered' AND ended_at IS NULL",
+                    arguments: [ms, callID])
+                try db.execute(sql: "UPDATE calls SET status = 'ended', ended_at = ?, updated_at = ? WHERE id = ?", arguments: [ms, ms, callID])
+            case "ringing":
+                if let current = call.latestAttempt, current.outcome == nil {
+                    try db.execute(
+                        sql: "UPDATE attempts SET outcome = 'failed', ended_at = ? WHERE call_id = ? AND seq = ?",
+                        arguments: [ms, callID, current.seq])
+                }
+                try self.queueCallbackForCall(call, reason: .callerHungUp, at: when, db: db)
+                try db.execute(sql: "UPDATE calls SET ended_at = ?, updated_at = ? WHERE id = ?", arguments: [ms, ms, callID])
+            default:
+                // ended, callback or unroutable: the phone leg is over; record the first end time only.
+                try db.execute(
+                    sql: "UPDATE calls SET ended_at = coalesce(ended_at, ?), updated_at = ? WHERE id = ?", arguments: [ms, ms, callID])
+            }
+            return try Self.fetchCall(callID, db: db)
+        }
+    }
+
+    /// One call with its attempts, decision, callback and consent record.
+    ///
+    /// - Throws: `RoutingError.unknownCall`; `StoreError`.
+    public func call(id: Int64) throws -> CallRecord {
+        try read { db in try Self.fetchCall(id, db: db) }
+    }
+
+    /// The calls received on a local day, oldest first.
+    ///
+    /// - Parameters:
+    ///   - date: the day.
+    ///   - zone: the zone the day is in.
+    public func calls(on date: LocalDate, in zone: TimeZone) throws -> [CallRecord] {
+        let start = date.start(in: zone).epochMilliseconds
+        let end = date.next.start(in: zone).epochMilliseconds
+        return try read { db in
+            try Int64.fetchAll(
+                db, sql: "SELECT id FROM calls WHERE received_at >= ? AND received_at < ? ORDER BY received_at, id", arguments: [start, end]
+            ).map { try Self.fetchCall($0, db: db) }
+        }
+    }
+
+    // MARK: - Internals
+
+    struct CallState {
+        let id: Int64
+        let status: String
+        let kind: String
+        let caller: String
+        let callerState: String?
+        let listingID: Int64?
+        let helplineID: Int64?
+        let attempts: [AttemptRecord]
+        var latestAttempt: AttemptRecord? { attempts.last }
+    }
+
+    static func callState(_ id: Int64, db: Database) throws -> CallState {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT id, status, kind, caller, caller_state, listing_id, helpline_id FROM calls WHERE id = ?"),
+                arguments: [id])
+        else { throw RoutingError.unknownCall(String(id)) }
+        return CallState(
+            id: id, status: row["status"], kind: row["kind"], caller: row["caller"], callerState: row["caller_state"],
+            listingID: row["listing_id"], helplineID: row["helpline_id"], attempts: try attempts(callID: id, db: db))
+    }
+
+    static func attempts(callID: Int64, db: Database) throws -> [AttemptRecord] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT seq, provider_id, offered_at, outcome, answered_at, ended_at FROM attempts WHERE call_id = ? ORDER BY seq"),
+            arguments: [callID]
+        ).map {
+            AttemptRecord(
+                seq: $0["seq"], providerID: $0["provider_id"], offeredAt: Date(epochMilliseconds: $0["offered_at"]),
+                outcome: $0["outcome"], answeredAt: ($0["answered_at"] as Int64?).map(Date.init(epochMilliseconds:)),
+                endedAt: ($0["ended_at"] as Int64?).map(Date.init(epochMilliseconds:)))
+        }
+    }
+
+    private static func describe(status: String, attempt: AttemptRecord) -> String {
+        switch (status, attempt.outcome) {
+        case ("callback", _): return "waiting for a callback after attempt \(attempt.seq) went unanswered"
+        case (_, let outcome?): return "\(status), attempt \(attempt.seq) \(outcome)"
+        default: return status
+        }
+    }
+
+    /// Marks an attempt failed, counts it toward the provider's run of unanswered offers, and
+    /// auto-pauses the provider when the run reaches its limit.
+    private func failAttempt(call: CallState, attempt: AttemptRecord, failure: AttemptFailure, at when: Date, db: Database) throws {
+        let ms = when.epochMilliseconds
+        try db.execute(
+            sql: "UPDATE attempts SET outcome = ?, ended_at = ? WHERE call_id = ? AND seq = ?",
+            arguments: [failure.rawValue, ms, call.id, attempt.seq])
+        guard failure != .failed else { return }
+        try db.execute(
+            sql: """
+                INSERT INTO provider_state (provider_id, unanswered_in_a_row) VALUES (?, 1)
+                ON CONFLICT (provider_id) DO UPDATE SET unanswered_in_a_row = unanswered_in_a_row + 1
+                """, arguments: [attempt.providerID])
+        let run =
+            try Int.fetchOne(
+                db, sql: "SELECT unanswered_in_a_row FROM provider_state WHERE provider_id = ?", arguments: [attempt.providerID]) ?? 0
+        let provider = try Self.fetchProvider(attempt.providerID, db: db)
+        if let limit = provider.autoPauseAfter, run >= limit, provider.status == .active {
+            try db.execute(
+                sql: "UPDATE providers SET status = 'paused', updated_at = ?, revision = revision + 1 WHERE id = ?",
+                arguments: [ms, provider.id])
+            try Self.recordProviderEvent(
+                db: db, providerID: provider.id, event: "auto-paused", at: when,
+                detail: "\(run) unanswered offers in a row (limit \(limit)); last on call \(call.id)")
+            logger.warning("provider auto-paused", metadata: ["provider_id": "\(provider.id)", "unanswered_in_a_row": "\(run)"])
+        }
+    }
+
+    /// Offers the call to the next fallback that is eligible now, or queues a callback.
+    private func offerNext(call: CallState, at when: Date, db: Database) throws {
+        guard call.kind == CallKind.pool.rawValue, let helplineID = call.helplineID else {
+            // A listing call never goes to another provider: its own provider owes the callback.
+            try queueCallbackForCall(call, reason: .noAnswer, at: when, db: db)
+            return
+        }
+        let helpline = try Self.fetchHelpline(id: helplineID, db: db)
+        let fallbacksText = try String.fetchOne(db, sql: "SELECT fallbacks FROM routing_decisions WHERE call_id = ?", arguments: [call.id])
+        let planned = DecisionJSON.parseIDs(fallbacksText ?? "[]")
+        let tried = Set(call.attempts.map(\.providerID))
+        if call.attempts.count < helpline.maxAttempts {
+            let config = try routingConfig(db)
+            let remaining = planned.filter { !tried.contains($0) }.compactMap { config.providers[$0] }
+            let members = helpline.members.map(Set.init)
+            let candidates = try Self.candidates(remaining, members: members, at: when, options: options, db: db)
+            let caller = try PhoneNumber(stored: call.caller)
+            let incoming = IncomingCall(caller: caller, callerState: try call.callerState.map(USState.init(parsing:)), receivedAt: when)
+            if let next = candidates.first(where: { Router.exclusion(for: $0, call: incoming) == nil }) {
+                try Self.recordOffer(
+                    callID: call.id, seq: call.attempts.count + 1, provider: next.provider, at: when,
+                    ringTimeout: helpline.ringTimeoutSeconds, db: db)
+                try db.execute(sql: "UPDATE calls SET updated_at = ? WHERE id = ?", arguments: [when.epochMilliseconds, call.id])
+                return
+            }
+        }
+        try queueCallbackForCall(call, reason: .noAnswer, at: when, db: db)
+    }
+
+    /// Moves a call to "waiting for a callback" and queues it, unless one is already queued.
+    private func queueCallbackForCall(_ call: CallState, reason: CallbackReason, at when: Date, db: Database) throws {
+        let ms = when.epochMilliseconds
+        try db.execute(sql: "UPDATE calls SET status = 'callback', updated_at = ? WHERE id = ?", arguments: [ms, call.id])
+        if try Int64.fetchOne(db, sql: "SELECT id FROM callbacks WHERE call_id = ?", arguments: [call.id]) != nil { return }
+        guard let caller = try? PhoneNumber(stored: call.caller) else { return }  // purged: nobody to call back
+        var owedBy: Int64?
+        if let listingID = call.listingID {
+            owedBy = try Int64.fetchOne(db, sql: "SELECT provider_id FROM listings WHERE id = ?", arguments: [listingID])
+        }
+        if try ConsentLedger.isRevoked(callerSHA256: sha256Hex(caller.e164), db: db) { return }
+        _ = try Self.queueCallback(
+            callID: call.id, phone: caller, state: try call.callerState.map(USState.init(parsing:)), reason: reason,
+            helplineID: call.helplineID, owedBy: owedBy, at: when, db: db)
+    }
+
+    /// Rebuilds a call's current routing answer from the database: the live offer, or the callback.
+    static func routeResult(callID: Int64, db: Database) throws -> RouteResult {
+        let call = try callState(callID, db: db)
+        let decision = try Row.fetchOne(
+            db, sql: "SELECT strategy, sticky, fallbacks, candidates FROM routing_decisions WHERE call_id = ?", arguments: [callID])
+        let candidates = DecisionJSON.parseVerdicts(decision?["candidates"] ?? "[]")
+        let planned = DecisionJSON.parseIDs(decision?["fallbacks"] ?? "[]")
+        let tried = Set(call.attempts.map(\.providerID))
+        let callback = try Row.fetchOne(db, sql: "SELECT id, reason FROM callbacks WHERE call_id = ?", arguments: [callID])
+        let consent = try Row.fetchOne(
+            db, sql: "SELECT seq, terms_version, terms_sha256 FROM consent_records WHERE call_id = ? AND kind = 'consent' ORDER BY seq LIMIT 1",
+            arguments: [callID])
+        var provider: RouteResult.OfferedProvider?
+        var outcome: RouteResult.Outcome = .callback
+        if call.status == "unroutable" {
+            outcome = .unroutable
+        } else if call.status != "callback", let current = call.latestAttempt {
+            let p = try fetchProvider(current.providerID, db: db)
+            provider = RouteResult.OfferedProvider(id: p.id, name: p.name, phone: p.phone)
+            outcome = .offer
+        }
+        return RouteResult(
+            callID: callID, kind: CallKind(rawValue: call.kind) ?? .unroutable, outcome: outcome, provider: provider,
+            attempt: outcome == .offer ? call.latestAttempt?.seq : nil,
+            fallbacks: outcome == .offer ? planned.filter { !tried.contains($0) } : [], sticky: decision?["sticky"] ?? false,
+            strategy: decision?["strategy"] ?? "none", candidates: candidates,
+            callbackID: outcome == .callback ? callback?["id"] : nil,
+            callbackReason: outcome == .callback ? (callback?["reason"] as String?).flatMap(CallbackReason.init(rawValue:)) : nil,
+            consent: consent.map {
+                RouteResult.Consent(termsVersion: $0["terms_version"], termsSHA256: $0["terms_sha256"], record: $0["seq"])
+            }, warnings: [])
+    }
+
+    static func fetchCall(_ id: Int64, db: Database) throws -> CallRecord {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM calls WHERE id = ?", arguments: [id]) else {
+            throw RoutingError.unknownCall(String(id))
+        }
+        let decision = try Row.fetchOne(
+            db, sql: "SELECT strategy, sticky, fallbacks, candidates FROM routing_decisions WHERE call_id = ?", arguments: [id])
+        let callback = try Row.fetchOne(db, sql: "SELECT id, status FROM callbacks WHERE call_id = ?", arguments: [id])
+        let consent = try Row.fetchOne(
+            db, sql: "SELECT seq, terms_version FROM consent_records WHERE call_id = ? AND kind = 'consent' ORDER BY seq LIMIT 1",
+            arguments: [id])
+        func date(_ column: String) -> Date? { (row[column] as Int64?).map(Date.init(epochMilliseconds:)) }
+        return CallRecord(
+            id: id, externalID: row["external_id"], receivedAt: Date(epochMilliseconds: row["received_at"]),
+            caller: try? PhoneNumber(stored: row["caller"]), callerState: row["caller_state"], callerStateSource: row["caller_state_source"],
+            dialed: row["dialed"], kind: CallKind(rawValue: row["kind"]) ?? .unroutable, status: row["status"],
+            answeredAt: date("answered_at"), answeredProviderID: row["answered_provider_id"], endedAt: date("ended_at"),
+            attempts: try attempts(callID: id, db: db), callbackID: callback?["id"], callbackStatus: callback?["status"],
+            strategy: decision?["strategy"], sticky: decision?["sticky"] ?? false,
+            fallbacks: DecisionJSON.parseIDs(decision?["fallbacks"] ?? "[]"),
+            candidates: DecisionJSON.parseVerdicts(decision?["candidates"] ?? "[]"), consentSeq: consent?["seq"],
+            termsVersion: consent?["terms_version"])
+    }
+}
+
+extension DecisionJSON {
+    static func parseIDs(_ text: String) -> [Int64] {
+        (try? JSONDecoder().decode([Int64].self, from: Data(text.utf8))) ?? []
+    }
+
+    static func parseVerdicts(_ text: String) -> [Verdict] {
+        (try? JSONDecoder().decode([Verdict].self, from: Data(text.utf8))) ?? []
+    }
+}

@@ -1,0 +1,344 @@
+import Foundation
+import GRDB
+
+extension Helpline {
+    /// Routes an incoming call: resolves the dialed number, decides, and writes the call, the
+    /// decision, the attempt, the counters, the strategy state and the consent record in ONE
+    /// IMMEDIATE transaction. Either all of it is stored or none of it is.
+    ///
+    /// - Parameters:
+    ///   - dialed: the number the caller dialed, in any accepted phone format.
+    ///   - caller: the caller's number.
+    ///   - callerState: the caller's US state when telephony knows it; otherwise it is looked up
+    ///     from the area code.
+    ///   - time: when the call arrived; now when nil.
+    ///   - externalID: telephony's id for the call. Routing the same id again returns the first
+    ///     answer and writes nothing, so a retried webhook can't route a call twice.
+    /// - Returns: the offer (or queued callback), fallbacks, verdicts and consent stamp.
+    /// - Throws: `InputError` for an invalid caller or state; `RoutingError.unroutable` (after
+    ///   logging the call) when the number is neither a listing nor a helpline; `StoreError`.
+    public func route(
+        to dialed: String, from caller: String, callerState: String? = nil, at time: Date? = nil, externalID: String? = nil
+    ) throws -> RouteResult {
+        let callerNumber = try PhoneNumber(parsing: caller)
+        let state = try callerState.flatMap { $0.trimmingWhitespace().isEmpty ? nil : try USState(parsing: $0) }
+        return try route(dialed: dialed, caller: callerNumber, callerState: state, at: time, externalID: externalID)
+    }
+
+    /// Routes an incoming call; see `route(to:from:callerState:at:externalID:)`.
+    public func route(
+        dialed: String, caller: PhoneNumber, callerState: USState?, at time: Date? = nil, externalID: String? = nil
+    ) throws -> RouteResult {
+        let when = time ?? options.now()
+        let dialedNumber = try? PhoneNumber(parsing: dialed)
+        let dialedText = dialedNumber?.e164 ?? String(dialed.trimmingWhitespace().prefix(32))
+        if let externalID, externalID.isEmpty || externalID.utf8.count > 128 {
+            throw InputError.invalidText(field: "external id", reason: "it must be 1-128 bytes")
+        }
+        let seed = UInt64.random(in: .min ... .max)
+        let callerHash = sha256Hex(caller.e164)
+        let result: RouteResult = try write { db in
+            if let externalID,
+                let existing = try Int64.fetchOne(
+                    db.cachedStatement(sql: "SELECT id FROM calls WHERE external_id = ?"), arguments: [externalID])
+            {
+                return try Self.routeResult(callID: existing, db: db)
+            }
+            let config = try routingConfig(db)
+            let resolvedState = callerState ?? AreaCodes.state(of: caller)
+            let stateSource: String? = callerState != nil ? "telephony" : (resolvedState != nil ? "area-code" : nil)
+            let call = IncomingCall(caller: caller, callerState: resolvedState, receivedAt: when)
+
+            var input = RoutingInput(call: call, target: .unknown)
+            var helpline: HelplineNumber?
+            var listing: Listing?
+            if let number = dialedNumber, let l = config.listingsByNumber[number.e164], let p = config.providers[l.providerID] {
+                listing = l
+                let candidate = try Self.candidates([p], members: nil, at: when, options: options, db: db)[0]
+                input.target = .listing(l, candidate)
+            } else if let number = dialedNumber, let h = config.helplinesByNumber[number.e164] {
+                helpline = h
+                let providers = config.providerOrder.compactMap { config.providers[$0] }
+                let members = h.members.map(Set.init)
+                input.target = .helpline(h, try Self.candidates(providers, members: members, at: when, options: options, db: db))
+                input.repeatProviderID = try Self.repeatProvider(
+                    callerSHA256: callerHash, helplineID: h.id, windowDays: h.repeatWindowDays, at: when, db: db)
+                input.strategyState = StrategyState(
+                    currentWeights: h.strategy == .weightedRoundRobin ? try Self.loadWeights(helplineID: h.id, db: db) : [:],
+                    seed: seed)
+            }
+
+            let decision = Router.decide(input)
+            return try Self.store(
+                decision: decision, input: input, dialed: dialedText, callerHash: callerHash, stateSource: stateSource,
+                listing: listing, helpline: helpline, externalID: externalID, config: config, db: db)
+        }
+        if result.outcome == .unroutable {
+            logger.notice("unroutable call", metadata: ["call_id": "\(result.callID)", "dialed": "\(dialedText)"])
+            throw RoutingError.unroutable(dialed: dialedText, callID: result.callID)
+        }
+        return result
+    }
+
+    /// Writes a decision and everything that follows from it; returns the route result.
+    private static func store(
+        decision: Decision, input: RoutingInput, dialed: String, callerHash: String, stateSource: String?, listing: Listing?,
+        helpline: HelplineNumber?, externalID: String?, config: RoutingConfig, db: Database
+    ) throws -> RouteResult {
+        let when = input.call.receivedAt
+        let ms = when.epochMilliseconds
+        let status: String
+        switch decision.outcome {
+        case .offer: status = "ringing"
+        case .callback: status = "callback"
+        case .unroutable: status = "unroutable"
+        }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO calls (external_id, received_at, caller, caller_sha256, caller_state, caller_state_source, dialed, kind,
+                    listing_id, helpline_id, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            externalID, ms, input.call.caller.e164, callerHash, input.call.callerState?.code, stateSource, dialed,
+            decision.kind.rawValue, listing?.id, helpline?.id, status, ms,
+        ])
+        let callID = db.lastInsertedRowID
+
+        var callbackReason: CallbackReason?
+        if case .callback(let reason) = decision.outcome { callbackReason = reason }
+        let outcomeText: String
+        switch decision.outcome {
+        case .offer: outcomeText = "offer"
+        case .callback: outcomeText = "callback"
+        case .unroutable: outcomeText = "unroutable"
+        }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO routing_decisions (call_id, decided_at, kind, strategy, outcome, chosen_provider_id, tier, sticky,
+                    callback_reason, fallbacks, candidates, state_before, input) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            callID, ms, decision.kind.rawValue, decision.strategy, outcomeText, decision.offeredProviderID, decision.tier,
+            decision.sticky, callbackReason?.rawValue, DecisionJSON.ids(decision.fallbacks), DecisionJSON.verdicts(decision.verdicts),
+            DecisionJSON.state(decision.stateBefore), DecisionJSON.input(input),
+        ])
+        if decision.kind == .unroutable {
+            return RouteResult(
+                callID: callID, kind: .unroutable, outcome: .unroutable, provider: nil, attempt: nil, fallbacks: [], sticky: false,
+                strategy: decision.strategy, candidates: [], callbackID: nil, callbackReason: nil, consent: nil, warnings: [])
+        }
+
+        var offered: RouteResult.OfferedProvider?
+        if let providerID = decision.offeredProviderID, let p = config.providers[providerID] {
+            try recordOffer(callID: callID, seq: 1, provider: p, at: when, ringTimeout: helpline?.ringTimeoutSeconds ?? 20, db: db)
+            offered = RouteResult.OfferedProvider(id: p.id, name: p.name, phone: p.phone)
+        }
+        if let helpline, helpline.strategy == .weightedRoundRobin, decision.stateAfter.currentWeights != decision.stateBefore.currentWeights {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO strategy_state (helpline_id, state, updated_at) VALUES (?, ?, ?)
+                    ON CONFLICT (helpline_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+                    """
+            ).execute(arguments: [helpline.id, DecisionJSON.weights(decision.stateAfter.currentWeights), ms])
+        }
+        let terms = try ConsentLedger.termsStamp(at: when, db: db)
+        var callbackID: Int64?
+        if let callbackReason {
+            callbackID = try queueCallback(
+                callID: callID, phone: input.call.caller, state: input.call.callerState, reason: callbackReason,
+                helplineID: helpline?.id, owedBy: listing?.providerID, at: when, db: db)
+        }
+        let record = try ConsentLedger.append(
+            db: db, kind: .consent, mechanism: .call, callerSHA256: callerHash, callID: callID, callbackID: callbackID, terms: terms,
+            at: when)
+        return RouteResult(
+            callID: callID, kind: decision.kind, outcome: offered != nil ? .offer : .callback, provider: offered,
+            attempt: offered != nil ? 1 : nil, fallbacks: decision.fallbacks, sticky: decision.sticky, strategy: decision.strategy,
+            candidates: decision.verdicts, callbackID: callbackID, callbackReason: callbackReason,
+            consent: RouteResult.Consent(termsVersion: terms?.version, termsSHA256: terms?.sha256, record: record.seq),
+            warnings: terms == nil ? ["no terms of use are published; the call was routed and its consent record says so"] : [])
+    }
+
+    /// Writes one offer: the attempt, the provider's hour, day and month counters in its own zone,
+    /// and its last-offer time.
+    static func recordOffer(callID: Int64, seq: Int, provider: Provider, at when: Date, ringTimeout: Int, db: Database) throws {
+        let ms = when.epochMilliseconds
+        try db.cachedStatement(
+            sql: "INSERT INTO attempts (call_id, seq, provider_id, offered_at, ring_deadline) VALUES (?, ?, ?, ?, ?)"
+        ).execute(arguments: [callID, seq, provider.id, ms, ms + Int64(ringTimeout) * 1000])
+        let local = CivilTime(when, in: provider.timeZone)
+        let bump = try db.cachedStatement(
+            sql: """
+                INSERT INTO provider_counters (period, period_key, provider_id, offered) VALUES (?, ?, ?, 1)
+                ON CONFLICT (period, period_key, provider_id) DO UPDATE SET offered = offered + 1
+                """)
+        try bump.execute(arguments: ["hour", local.hourKey, provider.id])
+        try bump.execute(arguments: ["day", local.dayKey, provider.id])
+        try bump.execute(arguments: ["month", local.monthKey, provider.id])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO provider_state (provider_id, last_offer_at) VALUES (?, ?)
+                ON CONFLICT (provider_id) DO UPDATE SET last_offer_at = max(coalesce(last_offer_at, 0), excluded.last_offer_at)
+                """
+        ).execute(arguments: [provider.id, ms])
+    }
+
+    /// Builds candidates with their live counters: offers this local hour, day and month (read
+    /// from counter rows, never counted over calls), calls ringing or connected, and last offer.
+    static func candidates(_ providers: [Provider], members: Set<Int64>?, at when: Date, options: Options, db: Database) throws
+        -> [Candidate]
+    {
+        let locals = providers.map { CivilTime(when, in: $0.timeZone) }
+        let hourKeys = Set(locals.map(\.hourKey)).sorted()
+        let dayKeys = Set(locals.map(\.dayKey)).sorted()
+        let monthKeys = Set(locals.map(\.monthKey)).sorted()
+        func marks(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ",") }
+        let sql = """
+            SELECT provider_id, period, period_key, offered FROM provider_counters
+            WHERE (period = 'hour' AND period_key IN (\(marks(hourKeys.count))))
+               OR (period = 'day' AND period_key IN (\(marks(dayKeys.count))))
+               OR (period = 'month' AND period_key IN (\(marks(monthKeys.count))))
+            """
+        var counts: [String: Int] = [:]  // "period:key:provider"
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(hourKeys + dayKeys + monthKeys))
+        while let row = try rows.next() {
+            let providerID: Int64 = row[0]
+            let period: String = row[1]
+            let key: Int = row[2]
+            counts["\(period):\(key):\(providerID)"] = row[3]
+        }
+        var concurrent: [Int64: Int] = [:]
+        let ms = when.epochMilliseconds
+        let live = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT provider_id, count(*) FROM attempts INDEXED BY attempts_live
+                    WHERE ended_at IS NULL AND ((outcome IS NULL AND ring_deadline > ?) OR (outcome = 'answered' AND answered_at > ?))
+                    GROUP BY provider_id
+                    """), arguments: [ms, ms - Int64(options.maxCallLength * 1000)])
+        while let row = try live.next() { concurrent[row[0]] = row[1] }
+        var lastOffer: [Int64: Int64] = [:]
+        let states = try Row.fetchCursor(db.cachedStatement(sql: "SELECT provider_id, last_offer_at FROM provider_state"))
+        while let row = try states.next() {
+            if let at: Int64 = row[1] { lastOffer[row[0]] = at }
+        }
+        return zip(providers, locals).map { p, local in
+            Candidate(
+                provider: p,
+                counters: LiveCounters(
+                    hour: counts["hour:\(local.hourKey):\(p.id)", default: 0], day: counts["day:\(local.dayKey):\(p.id)", default: 0],
+                    month: counts["month:\(local.monthKey):\(p.id)", default: 0], concurrent: concurrent[p.id, default: 0],
+                    lastOfferAt: lastOffer[p.id].map(Date.init(epochMilliseconds:))),
+                isMember: members.map { $0.contains(p.id) } ?? true)
+        }
+    }
+
+    /// The provider this caller reached (answered) through this helpline within the window.
+    static func repeatProvider(callerSHA256: String, helplineID: Int64, windowDays: Int, at when: Date, db: Database) throws -> Int64? {
+        guard windowDays > 0 else { return nil }
+        let since = when.epochMilliseconds - Int64(windowDays) * 86_400_000
+        return try Int64.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT answered_provider_id FROM calls
+                    WHERE caller_sha256 = ? AND helpline_id = ? AND received_at >= ? AND received_at <= ? AND answered_provider_id IS NOT NULL
+                    ORDER BY received_at DESC LIMIT 1
+                    """), arguments: [callerSHA256, helplineID, since, when.epochMilliseconds])
+    }
+
+    static func loadWeights(helplineID: Int64, db: Database) throws -> [Int64: Int] {
+        guard
+            let text = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT state FROM strategy_state WHERE helpline_id = ?"), arguments: [helplineID])
+        else { return [:] }
+        return DecisionJSON.parseWeights(text)
+    }
+
+    /// Inserts a pending callback owed for a call; returns its id.
+    static func queueCallback(
+        callID: Int64?, phone: PhoneNumber, state: USState?, reason: CallbackReason, helplineID: Int64?, owedBy: Int64?, at when: Date,
+        db: Database
+    ) throws -> Int64 {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO callbacks (call_id, phone, phone_sha256, caller_state, reason, helpline_id, owed_by, requested_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [callID, phone.e164, sha256Hex(phone.e164), state?.code, reason.rawValue, helplineID, owedBy, when.epochMilliseconds])
+        return db.lastInsertedRowID
+    }
+}
+
+/// The JSON stored in `routing_decisions`, written by hand: it is on the routing path, and its
+/// shape is documented in the migration for auditors.
+enum DecisionJSON {
+    static func ids(_ ids: [Int64]) -> String {
+        "[" + ids.map { String($0) }.joined(separator: ",") + "]"
+    }
+
+    static func verdicts(_ verdicts: [Verdict]) -> String {
+        var out = "["
+        for (i, v) in verdicts.enumerated() {
+            if i > 0 { out += "," }
+            out += "{\"provider_id\":\(v.providerID),\"tier\":\(v.tier),\"eligible\":\(v.isEligible)"
+            if let reason = v.reason { out += ",\"reason\":\"\(reason.rawValue)\"" }
+            if let share = v.share { out += ",\"share\":\(share)" }
+            out += "}"
+        }
+        return out + "]"
+    }
+
+    static func weights(_ weights: [Int64: Int]) -> String {
+        "{\"current_weights\":{" + weights.keys.sorted().map { "\"\($0)\":\(weights[$0] ?? 0)" }.joined(separator: ",") + "}}"
+    }
+
+    static func state(_ s: StrategyState) -> String {
+        "{\"current_weights\":{" + s.currentWeights.keys.sorted().map { "\"\($0)\":\(s.currentWeights[$0] ?? 0)" }.joined(separator: ",")
+            + "},\"seed\":\"\(s.seed)\"}"
+    }
+
+    static func parseWeights(_ text: String) -> [Int64: Int] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            let weights = object["current_weights"] as? [String: Any]
+        else { return [:] }
+        var out: [Int64: Int] = [:]
+        for (k, v) in weights {
+            if let id = Int64(k), let n = (v as? NSNumber)?.intValue { out[id] = n }
+        }
+        return out
+    }
+
+    static func parseSeed(_ text: String) -> UInt64 {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            let seed = object["seed"] as? String
+        else { return 0 }
+        return UInt64(seed) ?? 0
+    }
+
+    /// What the decision read besides the strategy state: the caller's state, the repeat
+    /// provider, and each candidate's settings revision, membership and live counters.
+    static func input(_ input: RoutingInput) -> String {
+        var out = "{\"received_at\":\(input.call.receivedAt.epochMilliseconds)"
+        out += ",\"caller_state\":" + (input.call.callerState.map { "\"\($0.code)\"" } ?? "null")
+        out += ",\"repeat_provider_id\":" + (input.repeatProviderID.map { String($0) } ?? "null")
+        let candidates: [Candidate]
+        switch input.target {
+        case .unknown: candidates = []
+        case .listing(let listing, let c):
+            out += ",\"listing_id\":\(listing.id)"
+            candidates = [c]
+        case .helpline(let h, let cs):
+            out += ",\"helpline_id\":\(h.id),\"strategy\":\"\(h.strategy.rawValue)\",\"max_attempts\":\(h.maxAttempts)"
+            candidates = cs
+        }
+        out += ",\"candidates\":["
+        for (i, c) in candidates.enumerated() {
+            if i > 0 { out += "," }
+            let k = c.counters
+            out += "{\"provider_id\":\(c.provider.id),\"revision\":\(c.provider.revision),\"member\":\(c.isMember)"
+            out += ",\"hour\":\(k.hour),\"day\":\(k.day),\"month\":\(k.month),\"concurrent\":\(k.concurrent)"
+            out += ",\"last_offer_at\":" + (k.lastOfferAt.map { String($0.epochMilliseconds) } ?? "null") + "}"
+        }
+        return out + "]}"
+    }
+}

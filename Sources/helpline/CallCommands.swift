@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import HelplineRouting
+
+/// Parses a call id argument.
+func parseCallID(_ text: String) throws -> Int64 {
+    guard let id = Int64(text.trimmingCharacters(in: .whitespaces)), id > 0 else { throw RoutingError.unknownCall(text) }
+    return id
+}
+
+struct CallCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "call",
+        abstract: "Report call events (answered, no answer, ended) and read the call log.",
+        discussion: "Events are idempotent: a repeated event changes nothing. An event that contradicts the call exits 65.",
+        subcommands: [Answered.self, NoAnswer.self, Ended.self, Show.self, List.self]
+    )
+
+    static func printCall(_ call: CallRecord, json: Bool) throws {
+        if json { return try Output.json(call) }
+        print(
+            """
+            call:         \(call.id)\(call.externalID.map { " (external \($0))" } ?? "")
+            received:     \(Output.time(call.receivedAt))
+            from:         \(call.caller?.e164 ?? "(purged)")\(call.callerState.map { "  state \($0) (\(call.callerStateSource ?? "?"))" } ?? "")
+            dialed:       \(call.dialed)  [\(call.kind.rawValue)]
+            status:       \(call.status)
+            strategy:     \(call.strategy ?? "-")\(call.sticky ? "  (repeat caller, sticky)" : "")
+            answered:     \(Output.time(call.answeredAt))\(call.answeredProviderID.map { " by provider \($0)" } ?? "")
+            ended:        \(Output.time(call.endedAt))
+            callback:     \(call.callbackID.map { "\($0) \(call.callbackStatus ?? "")" } ?? "-")
+            consent:      \(call.consentSeq.map { "record \($0), terms version \(call.termsVersion.map(String.init) ?? "none published")" } ?? "-")
+            """)
+        print("attempts:")
+        Output.table(
+            ["SEQ", "PROVIDER", "OFFERED", "OUTCOME", "ANSWERED", "ENDED"],
+            call.attempts.map {
+                [
+                    String($0.seq), String($0.providerID), Output.time($0.offeredAt), $0.outcome ?? "ringing", Output.time($0.answeredAt),
+                    Output.time($0.endedAt),
+                ]
+            })
+        if !call.candidates.isEmpty {
+            print("candidates:")
+            Output.table(
+                ["PROVIDER", "TIER", "VERDICT", "SHARE"],
+                call.candidates.map {
+                    [String($0.providerID), String($0.tier), $0.reason?.rawValue ?? "eligible", $0.share.map { String(format: "%.3f", $0) } ?? "-"]
+                })
+        }
+    }
+
+    struct Answered: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The call's current offer was answered.", discussion: "Example: helpline call answered 17")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+        @Argument(help: "The call id from `route`.") var callID: String
+        @OptionGroup var at: AtOption
+
+        func run() throws {
+            let call = try global.open().answered(callID: try parseCallID(callID), at: try at.instant())
+            if output.json {
+                try Output.json(call)
+            } else {
+                print("call \(call.id) answered by provider \(call.answeredProviderID.map(String.init) ?? "?")")
+            }
+        }
+    }
+
+    struct NoAnswer: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "no-answer",
+            abstract: "The current offer failed: offer the next fallback, or queue a callback when none is left.",
+            discussion: """
+                Pass --attempt to make a resent event exactly idempotent: a repeat for an attempt that
+                already failed prints the same next step and changes nothing.
+                Example: helpline call no-answer 17 --attempt 1 --json
+                """)
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+        @Argument(help: "The call id from `route`.") var callID: String
+        @Option(help: "Which attempt failed (default: the current one).") var attempt: Int?
+        @Option(help: "no-answer (default), busy or failed (a telephony failure; doesn't count toward auto-pause).")
+        var reason: String = "no-answer"
+        @OptionGroup var at: AtOption
+
+        func run() throws {
+            guard let failure = AttemptFailure(rawValue: reason) else {
+                throw InputError.invalidChoice(field: "reason", value: reason, choices: AttemptFailure.allCases.map(\.rawValue))
+            }
+            let result = try global.open().noAnswer(callID: try parseCallID(callID), attempt: attempt, failure: failure, at: try at.instant())
+            RouteCommand.print(result, json: output.json)
+        }
+    }
+
+    struct Ended: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The call ended. If it was still ringing, the caller hung up: a callback is queued.",
+            discussion: "Example: helpline call ended 17")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+        @Argument(help: "The call id from `route`.") var callID: String
+        @OptionGroup var at: AtOption
+
+        func run() throws {
+            let call = try global.open().ended(callID: try parseCallID(callID), at: try at.instant())
+            if output.json { try Output.json(call) } else { print("call \(call.id) ended (\(call.status))") }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one call: attempts, routing verdicts, callback and consent.", discussion: "Example: helpline call show 17")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+        @Argument(help: "The call id.") var callID: String
+
+        func run() throws {
+            try CallCommand.printCall(try global.open().call(id: try parseCallID(callID)), json: output.json)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the calls of one day.",
+            discussion: "Example: helpline call list --date 2026-11-25 --tz America/New_York")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+        @Option(help: "YYYY-MM-DD, today or yesterday (default: today).") var date: String = "today"
+        @Option(help: "The zone the day is in (default: $HELPLINE_TZ, else the machine's).") var tz: String?
+
+        func run() throws {
+            let helpline = try global.open()
+            let zone = try tz.map(TimeZone.init(iana:)) ?? helpline.options.defaultTimeZone
+            let day = try LocalDate(resolving: date, in: zone, now: helpline.options.now())
+            let calls = try helpline.calls(on: day, in: zone)
+            if output.json { return try Output.json(calls) }
+            Output.table(
+                ["ID", "RECEIVED", "FROM", "DIALED", "KIND", "STATUS", "ATTEMPTS", "ANSWERED BY", "CALLBACK"],
+                calls.map { c in
+                    [
+                        String(c.id), Output.time(c.receivedAt), c.caller?.e164 ?? "(purged)", c.dialed, c.kind.rawValue, c.status,
+                        String(c.attempts.count), c.answeredProviderID.map(String.init) ?? "-", c.callbackID.map(String.init) ?? "-",
+                    ]
+                })
+        }
+    }
+}

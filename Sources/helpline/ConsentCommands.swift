@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import HelplineRouting
+
+struct ConsentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consent",
+        abstract: "Verify the consent ledger, show a caller's proof, record a revocation.",
+        subcommands: [Verify.self, Show.self, Revoke.self]
+    )
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute the ledger's hash chain; exit 65 naming the first record that does not match.",
+            discussion: "Example: helpline consent verify")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        struct Report: Encodable {
+            let records: Int
+            let intact: Bool
+            let first_bad_seq: Int64?
+            let problem: String?
+        }
+
+        func run() throws {
+            let v = try global.open().verifyConsent()
+            if output.json {
+                try Output.json(Report(records: v.records, intact: v.isIntact, first_bad_seq: v.firstBadSeq, problem: v.problem))
+            } else if v.isIntact {
+                print("consent ledger intact: \(v.records) records")
+            }
+            if let bad = v.firstBadSeq {
+                throw ConsentError.chainBroken(seq: bad, problem: v.problem ?? "mismatch")
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the consent proof for one caller.", discussion: "Example: helpline consent show --caller \"(303) 555-0126\"")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+        @Option(help: "The caller's number.") var caller: String
+
+        struct Item: Encodable {
+            let seq: Int64
+            let recorded_at: Date
+            let kind: String
+            let mechanism: String
+            let call_id: String?
+            let callback_id: Int64?
+            let terms_version: Int?
+            let terms_sha256: String?
+            let note: String
+            let prev_hash: String
+            let hash: String
+        }
+
+        struct Proof: Encodable {
+            let caller: String
+            let caller_sha256: String
+            let revoked: Bool
+            let records: [Item]
+        }
+
+        func run() throws {
+            let number = try PhoneNumber(parsing: caller)
+            let proof = try global.open().consentProof(caller: number)
+            let items = proof.records.map {
+                Item(
+                    seq: $0.seq, recorded_at: $0.recordedAt, kind: $0.kind.rawValue, mechanism: $0.mechanism.rawValue,
+                    call_id: $0.callID.map(String.init), callback_id: $0.callbackID, terms_version: $0.termsVersion,
+                    terms_sha256: $0.termsSHA256, note: $0.note, prev_hash: $0.prevHash, hash: $0.hash)
+            }
+            if output.json {
+                return try Output.json(Proof(caller: number.e164, caller_sha256: proof.callerSHA256, revoked: proof.isRevoked, records: items))
+            }
+            print("caller \(number.e164)  sha256 \(proof.callerSHA256)\(proof.isRevoked ? "  (revoked)" : "")")
+            Output.table(
+                ["SEQ", "RECORDED", "KIND", "MECHANISM", "CALL", "TERMS", "TERMS SHA256", "HASH"],
+                items.map {
+                    [
+                        String($0.seq), Output.time($0.recorded_at), $0.kind, $0.mechanism, $0.call_id ?? "-",
+                        $0.terms_version.map(String.init) ?? "none", $0.terms_sha256.map { String($0.prefix(16)) } ?? "-", String($0.hash.prefix(16)),
+                    ]
+                })
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record that a caller revoked consent; their pending callbacks close as revoked.",
+            discussion: "Example: helpline consent revoke --caller +13035550126")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+        @Option(help: "The caller's number.") var caller: String
+        @OptionGroup var at: AtOption
+
+        struct Result: Encodable {
+            let seq: Int64
+            let hash: String
+            let closed_callbacks: [Int64]
+        }
+
+        func run() throws {
+            let number = try PhoneNumber(parsing: caller)
+            let (record, closed) = try global.open().revokeConsent(caller: number, at: try at.instant())
+            if output.json { return try Output.json(Result(seq: record.seq, hash: record.hash, closed_callbacks: closed)) }
+            print(
+                "revocation recorded as ledger record \(record.seq); closed callbacks: \(closed.isEmpty ? "none" : closed.map(String.init).joined(separator: ", "))"
+            )
+        }
+    }
+}

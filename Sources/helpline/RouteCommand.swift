@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import HelplineRouting
+
+struct RouteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "route",
+        abstract: "Route an incoming call: print who to ring (or the queued callback) and log it.",
+        discussion: """
+            The call, its decision, the offer, the counters and the consent record are written in one
+            transaction. A listing number always goes to its own provider. An unknown dialed number is
+            logged as unroutable and exits 65.
+
+            Examples:
+              helpline route --to 8009151270 --from "(212) 555-0199" --caller-state NY --json
+              helpline route --to 8009151270 --from +13035550123 --at 2026-11-25T14:03:00-05:00
+            """)
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: JSONFlag
+    @Option(help: "The dialed number: a listing's or a helpline's.") var to: String
+    @Option(help: "The caller's number.") var from: String
+    @Option(help: "The caller's state, when telephony knows it (default: from the area code).") var callerState: String?
+    @Option(help: "Telephony's call id; routing the same id again returns the first answer.") var externalId: String?
+    @OptionGroup var at: AtOption
+
+    func run() throws {
+        let result = try global.open().route(
+            to: to, from: from, callerState: callerState, at: try at.instant(), externalID: externalId)
+        RouteCommand.print(result, json: output.json)
+    }
+
+    static func print(_ result: RouteResult, json: Bool) {
+        for warning in result.warnings { Output.warn(warning) }
+        if json {
+            (try? Output.json(result)).map { _ in () } ?? Swift.print("{}")
+            return
+        }
+        switch result.outcome {
+        case .offer:
+            let p = result.provider
+            Swift.print(
+                "call \(result.callID): offer attempt \(result.attempt ?? 1) to provider \(p?.id ?? 0) (\(p?.name ?? "?")) at \(p?.phone.e164 ?? "?")"
+                    + (result.sticky ? " [repeat caller]" : ""))
+            if !result.fallbacks.isEmpty {
+                Swift.print("fallbacks: \(result.fallbacks.map(String.init).joined(separator: ", "))")
+            }
+        case .callback:
+            Swift.print(
+                "call \(result.callID): callback \(result.callbackID.map(String.init) ?? "-") queued (\(result.callbackReason?.rawValue ?? "-"))")
+        case .unroutable:
+            Swift.print("call \(result.callID): unroutable")
+        }
+        let excluded = result.candidates.filter { !$0.isEligible }
+        if !excluded.isEmpty {
+            Swift.print("excluded: " + excluded.map { "\($0.providerID) \($0.reason?.rawValue ?? "")" }.joined(separator: ", "))
+        }
+    }
+}
