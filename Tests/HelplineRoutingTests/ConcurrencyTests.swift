@@ -1,0 +1,88 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import HelplineRouting
+
+@Suite("Concurrent routing")
+struct ConcurrencyTests {
+    @Test("4 processes route at once against a daily cap: the cap holds exactly and no command fails")
+    func processesShareOneCap() throws {
+        let dir = try TempDir()
+        let db = dir.path("race.sqlite")
+        #expect(try CLI.run(["provider", "add", "--name", "Capped", "--phone", "3035550101", "--daily-cap", "25"], db: db).status == 0)
+        #expect(try CLI.run(["provider", "add", "--name", "Spare", "--phone", "3035550102", "--priority", "2"], db: db).status == 0)
+        #expect(try CLI.run(["number", "add", "--number", "8009151270"], db: db).status == 0)
+        let at = "2026-11-25T12:00:00-05:00"
+        let perProcess = 12
+        // Each worker is a shell loop of one-shot `helpline route` processes, as cron or a webhook would run them.
+        let script = """
+            for i in $(seq 1 \(perProcess)); do
+              "$HL" route --to 8009151270 --from "3035550$1$(printf %02d $i)" --at \(at) --json > "$OUT/$1-$i.json" 2> "$OUT/$1-$i.err" || echo "$1-$i exit $?" >> "$OUT/failures"
+            done
+            """
+        let workers = try (1...4).map { n -> Process in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = ["-c", script, "worker", String(n)]
+            var env = ProcessInfo.processInfo.environment
+            env["HL"] = CLI.binary.path
+            env["OUT"] = dir.url.path
+            env["HELPLINE_DB"] = db
+            env["HELPLINE_TZ"] = "America/New_York"
+            p.environment = env
+            try p.run()
+            return p
+        }
+        for w in workers { w.waitUntilExit() }
+        #expect(
+            !FileManager.default.fileExists(atPath: dir.path("failures")),
+            "\((try? String(contentsOfFile: dir.path("failures"), encoding: .utf8)) ?? "")")
+        var byProvider: [Int: Int] = [:]
+        for n in 1...4 {
+            for i in 1...perProcess {
+                let data = try Data(contentsOf: dir.url.appendingPathComponent("\(n)-\(i).json"))
+                let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+                let provider = try #require(json["provider"] as? [String: Any])
+                byProvider[provider["id"] as? Int ?? 0, default: 0] += 1
+            }
+        }
+        #expect(byProvider[1] == 25)
+        #expect(byProvider[2] == 4 * perProcess - 25)
+        let h = try Helpline(path: db)
+        let stored = try h.read { try Int.fetchOne($0, sql: "SELECT offered FROM provider_counters WHERE provider_id = 1 AND period = 'day'") }
+        #expect(stored == 25)
+        #expect(try h.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM calls") } == 4 * perProcess)
+        #expect(try h.verifyConsent().isIntact)
+    }
+
+    @Test("many threads share one Helpline: every call is stored once and the rotation stays exact")
+    func threadsShareOneHelpline() async throws {
+        let dir = try TempDir()
+        let h = try openHelpline(dir)
+        for (name, weight) in [("A", "3"), ("B", "2"), ("C", "1")] {
+            try h.addProvider(fields: ProviderFields(["name": name, "phone": "30355501\(weight)0", "weight": weight]))
+        }
+        try h.addHelplineNumber(try phone("8009151270"))
+        let at = instant("2026-11-25T12:00:00-05:00")
+        let callIDs = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    try (0..<30).map { i in
+                        try h.route(to: "8009151270", from: "2125\(String(format: "%03d", 200 + worker))\(String(format: "%03d", i))", at: at).callID
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(Set(callIDs).count == 240)
+        let offers = try h.read { db in
+            try Row.fetchAll(db, sql: "SELECT provider_id, count(*) AS n FROM attempts GROUP BY provider_id ORDER BY provider_id").map {
+                $0["n"] as Int
+            }
+        }
+        // 240 calls over weights 3:2:1 in whole cycles of 6: exactly 120, 80, 40.
+        #expect(offers == [120, 80, 40])
+        #expect(try h.verifyConsent().records == 240)
+    }
+}
