@@ -17,7 +17,7 @@ public struct TextTable: Sendable {
             for (i, cell) in row.prefix(count).enumerated() { widths[i] = max(widths[i], cell.count) }
         }
         func isNumeric(_ s: String) -> Bool {
-            !s.isEmpty && s.allSatisfy { $0.isNumber || $0 == "." || $0 == "%" || $0 == "-" }
+            !s.isEmpty && s.allSatisfy { $0.isNumber || $0 == "." || $0 == "%" || $0 == "-" || $0 == "+" }
         }
         var out = ""
         for (index, row) in all.enumerated() {

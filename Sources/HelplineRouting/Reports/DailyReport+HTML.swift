@@ -1,0 +1,127 @@
+import Foundation
+
+extension DailyReport {
+    /// One self-contained HTML page: inline CSS and SVG charts, no script, nothing fetched.
+    public func html() -> String {
+        let title = "Helpline daily report \(date)"
+        var body = """
+            <h1>\(HTML.escape(title))</h1>
+            <p class="sub">Day \(date) in \(HTML.escape(timeZone.identifier)). Caller numbers never appear in this report.</p>
+            <div class="cards">
+            \(HTML.card("Calls", "\(calls)", "\(direct) direct · \(pool) pool · \(unroutable) unroutable"))
+            \(HTML.card("Response rate", Format.percent(responseRate), "answered or returned ÷ routable calls"))
+            \(HTML.card("Median response", Format.seconds(medianResponseSeconds), "p90 \(Format.seconds(p90ResponseSeconds))"))
+            \(HTML.card("Answered", "\(answered)", "\(answeredAfterFailover) after failover · \(sticky) repeat callers"))
+            \(HTML.card("Callbacks", "\(callbacksQueued)", "\(callbacksReturned) returned · \(callbacksPending) pending"))
+            \(HTML.card("Consent coverage", Format.percent(consentCoverage), "listing reroutes: \(listingReroutes)\(listingReroutes == 0 ? " ✓" : " ✗ must be 0")"))
+            </div>
+            <h2>Calls per hour</h2>
+            \(hoursChart())
+            <h2>Offered versus expected, per provider</h2>
+            <p class="sub">Expected is each provider's entitlement: the sum of its recorded shares over the day's pool decisions
+            (repeat callers excluded). First offers should track it; neutral routing means no provider pays to get more.</p>
+            \(providerChart())
+            <h2>Providers</h2>
+            <table>
+            <tr><th>ID</th><th>Provider</th><th>Status</th><th>Offered</th><th>First offers</th><th>Expected</th><th>Answered</th>
+            <th>No answer</th><th>Answer rate</th><th>Median to answer</th><th>Daily cap</th></tr>
+
+            """
+        for p in providers {
+            body += "<tr><td>\(p.id)</td><td>\(HTML.escape(p.name))</td><td>\(HTML.escape(p.status))</td><td>\(p.offered)</td>"
+            body += "<td>\(p.firstOffers)</td><td>\(String(format: "%.1f", p.expectedOffered))</td><td>\(p.answered)</td><td>\(p.noAnswer)</td>"
+            body += "<td>\(Format.percent(p.answerRate))</td><td>\(Format.seconds(p.medianSecondsToAnswer))</td>"
+            body += "<td>\(p.dailyCapUsed)/\(p.dailyCap.map(String.init) ?? "–")</td></tr>\n"
+        }
+        body += "</table>\n"
+        return """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(HTML.escape(title))</title>
+            <style>
+            body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1d2733;margin:24px auto;max-width:980px;padding:0 16px}
+            h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px}.sub{color:#5b6776;font-size:13px;margin:4px 0 12px}
+            .cards{display:flex;flex-wrap:wrap;gap:12px;margin-top:16px}
+            .card{border:1px solid #d7dde4;border-radius:8px;padding:10px 14px;min-width:140px;flex:1}
+            .card .k{font-size:12px;color:#5b6776;text-transform:uppercase;letter-spacing:.04em}.card .v{font-size:26px;font-weight:600}
+            .card .n{font-size:12px;color:#5b6776}
+            table{border-collapse:collapse;width:100%;font-size:13px}th,td{border-bottom:1px solid #e3e7ec;padding:6px 8px;text-align:right}
+            th:nth-child(2),td:nth-child(2),th:nth-child(3),td:nth-child(3){text-align:left}th{background:#f4f6f8}
+            svg text{font-family:inherit;font-size:11px;fill:#3b4652}
+            </style></head><body>
+            \(body)</body></html>
+
+            """
+    }
+
+    private func hoursChart() -> String {
+        let width = 940.0, height = 200.0, left = 36.0, bottom = 24.0
+        let peak = Double(max(hours.max() ?? 0, 1))
+        let slot = (width - left) / 24
+        var svg =
+            "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Calls per hour\">\n"
+        for tick in 0...4 {
+            let y = (height - bottom) - (height - bottom - 10) * Double(tick) / 4
+            let value = peak * Double(tick) / 4
+            svg += "<line x1=\"\(left)\" x2=\"\(width)\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"#e3e7ec\"/>"
+            svg +=
+                "<text x=\"\(left - 6)\" y=\"\(y + 4)\" text-anchor=\"end\">\(String(format: value < 10 && value != value.rounded() ? "%.1f" : "%.0f", value))</text>\n"
+        }
+        for (hour, n) in hours.enumerated() {
+            let h = (height - bottom - 10) * Double(n) / peak
+            let x = left + Double(hour) * slot + 3
+            svg +=
+                "<rect x=\"\(x)\" y=\"\((height - bottom) - h)\" width=\"\(slot - 6)\" height=\"\(h)\" fill=\"#3b7dd8\"><title>\(String(format: "%02d:00", hour)): \(n) calls</title></rect>"
+            svg += "<text x=\"\(x + (slot - 6) / 2)\" y=\"\(height - 8)\" text-anchor=\"middle\">\(String(format: "%02d", hour))</text>\n"
+        }
+        return svg + "</svg>"
+    }
+
+    private func providerChart() -> String {
+        let rows = providers.filter { $0.offered > 0 || $0.expectedOffered > 0 || $0.firstOffers > 0 }
+        let width = 940.0, label = 220.0, rowHeight = 34.0
+        let height = max(rowHeight * Double(rows.count) + 30, 60)
+        let peak = max(rows.map { max(Double($0.offered), $0.expectedOffered) }.max() ?? 1, 1)
+        let scale = (width - label - 60) / peak
+        var svg =
+            "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Offered versus expected\">\n"
+        svg +=
+            "<rect x=\"\(label)\" y=\"4\" width=\"12\" height=\"10\" fill=\"#3b7dd8\"/><text x=\"\(label + 16)\" y=\"13\">offered (all attempts)</text>"
+        svg +=
+            "<rect x=\"\(label + 170)\" y=\"4\" width=\"12\" height=\"10\" fill=\"#9bb9e6\"/><text x=\"\(label + 186)\" y=\"13\">first offers</text>"
+        svg +=
+            "<line x1=\"\(label + 290)\" x2=\"\(label + 302)\" y1=\"9\" y2=\"9\" stroke=\"#d9480f\" stroke-width=\"3\"/><text x=\"\(label + 306)\" y=\"13\">expected</text>\n"
+        for (i, p) in rows.enumerated() {
+            let y = 24 + Double(i) * rowHeight
+            svg += "<text x=\"\(label - 8)\" y=\"\(y + 17)\" text-anchor=\"end\">\(HTML.escape(String(p.name.prefix(32))))</text>"
+            svg += "<rect x=\"\(label)\" y=\"\(y + 3)\" width=\"\(Double(p.offered) * scale)\" height=\"12\" fill=\"#3b7dd8\"/>"
+            svg += "<rect x=\"\(label)\" y=\"\(y + 16)\" width=\"\(Double(p.firstOffers) * scale)\" height=\"10\" fill=\"#9bb9e6\"/>"
+            let ex = label + p.expectedOffered * scale
+            svg += "<line x1=\"\(ex)\" x2=\"\(ex)\" y1=\"\(y)\" y2=\"\(y + 29)\" stroke=\"#d9480f\" stroke-width=\"3\"/>"
+            svg +=
+                "<text x=\"\(label + Double(max(Double(p.offered), p.expectedOffered)) * scale + 8)\" y=\"\(y + 17)\">\(p.offered) / \(p.firstOffers) / \(String(format: "%.1f", p.expectedOffered))</text>\n"
+        }
+        return svg + "</svg>"
+    }
+}
+
+enum HTML {
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    static func card(_ key: String, _ value: String, _ note: String) -> String {
+        "<div class=\"card\"><div class=\"k\">\(escape(key))</div><div class=\"v\">\(escape(value))</div><div class=\"n\">\(escape(note))</div></div>"
+    }
+}

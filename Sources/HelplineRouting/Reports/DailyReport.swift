@@ -1,0 +1,268 @@
+import Foundation
+import GRDB
+
+/// How one day served its callers: the numbers behind `helpline report daily`.
+///
+/// Definitions (CLI.md): a call is answered when one of its attempts was answered, and returned
+/// when its callback was completed. The response rate is (answered + returned) ÷ (calls −
+/// unroutable). Response time runs from received to answered, or to returned; the median is the
+/// middle value (the mean of the two middle values for an even count) and p90 is the nearest-rank
+/// 90th percentile. Consent coverage is routable calls with a consent record ÷ routable calls.
+/// Listing reroutes count direct calls offered to any provider but the listing's own: always 0.
+public struct DailyReport: Sendable, Hashable {
+    /// One provider's line.
+    public struct ProviderLine: Sendable, Hashable {
+        public var id: Int64
+        public var name: String
+        public var status: String
+        /// Offers made to it on the day (first offers and failovers).
+        public var offered: Int
+        /// First offers of non-sticky pool calls: what the neutrality audit compares.
+        public var firstOffers: Int
+        public var answered: Int
+        /// Offers that ended unanswered (no answer, busy or failed).
+        public var noAnswer: Int
+        public var answerRate: Double?
+        public var medianSecondsToAnswer: Double?
+        /// Its entitlement: the sum of its shares over the day's non-sticky pool decisions.
+        public var expectedOffered: Double
+        public var dailyCap: Int?
+        /// Offers counted against its daily cap for the report date.
+        public var dailyCapUsed: Int
+    }
+
+    public var date: LocalDate
+    public var timeZone: TimeZone
+    public var calls: Int
+    public var direct: Int
+    public var pool: Int
+    public var unroutable: Int
+    public var answered: Int
+    public var answeredAfterFailover: Int
+    public var sticky: Int
+    public var callbacksQueued: Int
+    public var callbacksReturned: Int
+    public var callbacksPending: Int
+    public var webFormRequests: Int
+    public var responseRate: Double?
+    public var medianResponseSeconds: Double?
+    public var p90ResponseSeconds: Double?
+    public var consentCoverage: Double?
+    public var listingReroutes: Int
+    public var providers: [ProviderLine]
+    /// Calls received in each local hour, 0-23 (on a DST day one hour is empty or doubled).
+    public var hours: [Int]
+}
+
+extension Helpline {
+    /// Computes the report for one local day, streaming the day's rows through report indexes.
+    ///
+    /// - Parameters:
+    ///   - date: the day.
+    ///   - zone: the zone the day and its hours are in.
+    /// - Throws: `StoreError` when the database can't be read.
+    public func dailyReport(for date: LocalDate, in zone: TimeZone) throws -> DailyReport {
+        let start = date.start(in: zone).epochMilliseconds
+        let end = date.next.start(in: zone).epochMilliseconds
+        return try read { db in try DailyReportQuery(db: db, start: start, end: end, date: date, zone: zone).run() }
+    }
+}
+
+/// The queries behind the daily report; each reads one index range of the day.
+struct DailyReportQuery {
+    let db: Database
+    let start: Int64
+    let end: Int64
+    let date: LocalDate
+    let zone: TimeZone
+
+    func run() throws -> DailyReport {
+        var r = DailyReport(
+            date: date, timeZone: zone, calls: 0, direct: 0, pool: 0, unroutable: 0, answered: 0, answeredAfterFailover: 0, sticky: 0,
+            callbacksQueued: 0, callbacksReturned: 0, callbacksPending: 0, webFormRequests: 0, responseRate: nil,
+            medianResponseSeconds: nil, p90ResponseSeconds: nil, consentCoverage: nil, listingReroutes: 0, providers: [],
+            hours: Array(repeating: 0, count: 24))
+        var responses: [Double] = []
+        var returned = 0
+        var consented = 0
+        // One pass over the day's calls, through calls_received.
+        let calls = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT c.received_at, c.kind, c.answered_at,
+                    (SELECT max(a.seq) FROM attempts a WHERE a.call_id = c.id AND a.outcome = 'answered') AS answered_seq,
+                    cb.status AS callback_status, cb.closed_at AS callback_closed_at,
+                    EXISTS (SELECT 1 FROM consent_records r WHERE r.call_id = c.id) AS consented,
+                    coalesce((SELECT d.sticky FROM routing_decisions d WHERE d.call_id = c.id), 0) AS sticky
+                FROM calls c LEFT JOIN callbacks cb ON cb.call_id = c.id
+                WHERE c.received_at >= ? AND c.received_at < ?
+                """, arguments: [start, end])
+        // The zone's offset changes at most twice a year: look it up again only outside the span
+        // [validFrom, validUntil) where it is known to hold.
+        var offset = 0
+        var validFrom = Int64.max
+        var validUntil = Int64.min
+        while let row = try calls.next() {
+            let received: Int64 = row[0]
+            let kind: String = row[1]
+            r.calls += 1
+            if received < validFrom || received >= validUntil {
+                let instant = Date(epochMilliseconds: received)
+                offset = zone.secondsFromGMT(for: instant)
+                validFrom = received
+                validUntil = zone.nextDaylightSavingTimeTransition(after: instant)?.epochMilliseconds ?? Int64.max
+            }
+            r.hours[CivilTime(localSeconds: Int(received / 1000) + offset).hour] += 1
+            switch kind {
+            case "direct": r.direct += 1
+            case "pool": r.pool += 1
+            default:
+                r.unroutable += 1
+                continue
+            }
+            if (row[7] as Int) == 1 { r.sticky += 1 }
+            if (row[6] as Bool) { consented += 1 }
+            if let answeredAt: Int64 = row[2] {
+                r.answered += 1
+                if let seq: Int = row[3], seq > 1 { r.answeredAfterFailover += 1 }
+                responses.append(Double(answeredAt - received) / 1000)
+            } else if (row[4] as String?) == "returned", let closed: Int64 = row[5] {
+                returned += 1
+                responses.append(Double(closed - received) / 1000)
+            }
+        }
+        let routable = r.calls - r.unroutable
+        if routable > 0 {
+            r.responseRate = Double(r.answered + returned) / Double(routable)
+            r.consentCoverage = Double(consented) / Double(routable)
+        }
+        responses.sort()
+        r.medianResponseSeconds = Self.median(responses)
+        r.p90ResponseSeconds = Self.nearestRank(responses, 0.9)
+
+        let callbacks = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT count(*), coalesce(sum(status = 'returned'), 0), coalesce(sum(status = 'pending'), 0),
+                    coalesce(sum(reason = 'web-form'), 0)
+                FROM callbacks WHERE requested_at >= ? AND requested_at < ?
+                """, arguments: [start, end])
+        r.callbacksQueued = callbacks?[0] ?? 0
+        r.callbacksReturned = callbacks?[1] ?? 0
+        r.callbacksPending = callbacks?[2] ?? 0
+        r.webFormRequests = callbacks?[3] ?? 0
+
+        r.listingReroutes =
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM calls c JOIN attempts a ON a.call_id = c.id JOIN listings l ON l.id = c.listing_id
+                    WHERE c.received_at >= ? AND c.received_at < ? AND c.kind = 'direct' AND a.provider_id != l.provider_id
+                    """, arguments: [start, end]) ?? 0
+        r.providers = try providerLines()
+        return r
+    }
+
+    private func providerLines() throws -> [DailyReport.ProviderLine] {
+        var lines: [Int64: DailyReport.ProviderLine] = [:]
+        func line(_ id: Int64) -> DailyReport.ProviderLine {
+            lines[id]
+                ?? DailyReport.ProviderLine(
+                    id: id, name: "", status: "", offered: 0, firstOffers: 0, answered: 0, noAnswer: 0, answerRate: nil,
+                    medianSecondsToAnswer: nil, expectedOffered: 0, dailyCap: nil, dailyCapUsed: 0)
+        }
+        let attempts = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT provider_id, count(*), coalesce(sum(outcome = 'answered'), 0),
+                    coalesce(sum(outcome IN ('no-answer', 'busy', 'failed')), 0)
+                FROM attempts WHERE offered_at >= ? AND offered_at < ? GROUP BY provider_id
+                """, arguments: [start, end])
+        while let row = try attempts.next() {
+            var l = line(row[0])
+            l.offered = row[1]
+            l.answered = row[2]
+            l.noAnswer = row[3]
+            lines[l.id] = l
+        }
+        // Seconds to answer, in provider order, so each provider's values arrive together.
+        let answerTimes = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT provider_id, (answered_at - offered_at) / 1000.0 AS s FROM attempts
+                WHERE offered_at >= ? AND offered_at < ? AND outcome = 'answered' ORDER BY provider_id, s
+                """, arguments: [start, end])
+        var current: Int64?
+        var values: [Double] = []
+        func flush() {
+            if let id = current { lines[id]?.medianSecondsToAnswer = Self.median(values) }
+            values.removeAll(keepingCapacity: true)
+        }
+        while let row = try answerTimes.next() {
+            let id: Int64 = row[0]
+            if id != current {
+                flush()
+                current = id
+            }
+            values.append(row[1])
+        }
+        flush()
+        let entitled = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT json_extract(j.value, '$.provider_id'), sum(coalesce(json_extract(j.value, '$.share'), 0))
+                FROM routing_decisions d, json_each(d.candidates) j
+                WHERE d.decided_at >= ? AND d.decided_at < ? AND d.kind = 'pool' AND d.sticky = 0
+                GROUP BY 1
+                """, arguments: [start, end])
+        while let row = try entitled.next() {
+            var l = line(row[0])
+            l.expectedOffered = row[1]
+            lines[l.id] = l
+        }
+        let first = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT chosen_provider_id, count(*) FROM routing_decisions
+                WHERE decided_at >= ? AND decided_at < ? AND kind = 'pool' AND sticky = 0 AND outcome = 'offer' GROUP BY 1
+                """, arguments: [start, end])
+        while let row = try first.next() {
+            var l = line(row[0])
+            l.firstOffers = row[1]
+            lines[l.id] = l
+        }
+        let dayKey = date.year * 10000 + date.month * 100 + date.day
+        let providers = try Row.fetchAll(db, sql: "SELECT id, name, status, daily_cap FROM providers ORDER BY id")
+        var result: [DailyReport.ProviderLine] = []
+        for p in providers {
+            let id: Int64 = p["id"]
+            let status: String = p["status"]
+            guard lines[id] != nil || status != "removed" else { continue }
+            var l = line(id)
+            l.name = p["name"]
+            l.status = status
+            l.dailyCap = p["daily_cap"]
+            l.dailyCapUsed =
+                try Int.fetchOne(
+                    db, sql: "SELECT offered FROM provider_counters WHERE period = 'day' AND period_key = ? AND provider_id = ?",
+                    arguments: [dayKey, id]) ?? 0
+            l.answerRate = l.offered > 0 ? Double(l.answered) / Double(l.offered) : nil
+            result.append(l)
+        }
+        return result
+    }
+
+    /// The middle value of sorted values; the mean of the two middle ones for an even count.
+    static func median(_ sorted: [Double]) -> Double? {
+        guard !sorted.isEmpty else { return nil }
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
+
+    /// The nearest-rank percentile of sorted values: the ⌈p·n⌉-th smallest.
+    static func nearestRank(_ sorted: [Double], _ p: Double) -> Double? {
+        guard !sorted.isEmpty else { return nil }
+        let rank = Int((p * Double(sorted.count)).rounded(.up))
+        return sorted[min(max(rank, 1), sorted.count) - 1]
+    }
+}
