@@ -46,7 +46,7 @@ extension Helpline {
                 sql: """
                     SELECT c.received_at, c.answered_at, cb.status, cb.closed_at
                     FROM calls c LEFT JOIN callbacks cb ON cb.call_id = c.id
-                    WHERE c.received_at >= ? AND c.received_at < ? AND c.kind != 'unroutable'
+                    WHERE c.received_at > ? AND c.received_at <= ? AND c.kind != 'unroutable'
                     """, arguments: [start.epochMilliseconds, end.epochMilliseconds])
             while let row = try rows.next() {
                 calls += 1

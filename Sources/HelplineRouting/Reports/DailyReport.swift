@@ -140,17 +140,24 @@ struct DailyReportQuery {
         r.medianResponseSeconds = Self.median(responses)
         r.p90ResponseSeconds = Self.nearestRank(responses, 0.9)
 
-        let callbacks = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT count(*), coalesce(sum(status = 'returned'), 0), coalesce(sum(status = 'pending'), 0),
-                    coalesce(sum(reason = 'web-form'), 0)
-                FROM callbacks WHERE requested_at >= ? AND requested_at < ?
-                """, arguments: [start, end])
-        r.callbacksQueued = callbacks?[0] ?? 0
-        r.callbacksReturned = callbacks?[1] ?? 0
-        r.callbacksPending = callbacks?[2] ?? 0
-        r.webFormRequests = callbacks?[3] ?? 0
+        // The day's callbacks: those owed for the day's calls (even if queued after midnight, when
+        // the last attempt rang out), and the web-form requests received that day.
+        for sql in [
+            """
+            SELECT count(*), coalesce(sum(cb.status = 'returned'), 0), coalesce(sum(cb.status = 'pending'), 0), 0
+            FROM calls c JOIN callbacks cb ON cb.call_id = c.id WHERE c.received_at >= ? AND c.received_at < ?
+            """,
+            """
+            SELECT count(*), coalesce(sum(status = 'returned'), 0), coalesce(sum(status = 'pending'), 0), count(*)
+            FROM callbacks WHERE requested_at >= ? AND requested_at < ? AND call_id IS NULL
+            """,
+        ] {
+            let row = try Row.fetchOne(db, sql: sql, arguments: [start, end])
+            r.callbacksQueued += row?[0] ?? 0
+            r.callbacksReturned += row?[1] ?? 0
+            r.callbacksPending += row?[2] ?? 0
+            r.webFormRequests += row?[3] ?? 0
+        }
 
         r.listingReroutes =
             try Int.fetchOne(
