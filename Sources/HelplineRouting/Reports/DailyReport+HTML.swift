@@ -24,7 +24,7 @@ extension DailyReport {
             <h2>Providers</h2>
             <table>
             <tr><th>ID</th><th>Provider</th><th>Status</th><th>Offered</th><th>First offers</th><th>Expected</th><th>Answered</th>
-            <th>No answer</th><th>Answer rate</th><th>Median to answer</th><th>Daily cap</th></tr>
+            <th>No answer</th><th>Answer rate</th><th>Median to answer</th><th>Daily cap (own zone)</th></tr>
 
             """
         for p in providers {
@@ -56,7 +56,11 @@ extension DailyReport {
 
     private func hoursChart() -> String {
         let width = 940.0, height = 200.0, left = 36.0, bottom = 24.0
-        let peak = Double(max(hours.max() ?? 0, 1))
+        // A round axis: the peak rounded up to a multiple of a 1-2-5 step, in four ticks.
+        let raw = Double(max(hours.max() ?? 0, 1)) / 4
+        let magnitude = pow(10, floor(log10(raw)))
+        let step = [1.0, 2.0, 5.0, 10.0].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+        let peak = max(step * 4, 1)
         let slot = (width - left) / 24
         var svg =
             "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Calls per hour\">\n"
@@ -82,7 +86,7 @@ extension DailyReport {
         let width = 940.0, label = 220.0, rowHeight = 34.0
         let height = max(rowHeight * Double(rows.count) + 30, 60)
         let peak = max(rows.map { max(Double($0.offered), $0.expectedOffered) }.max() ?? 1, 1)
-        let scale = (width - label - 60) / peak
+        let scale = (width - label - 170) / peak
         var svg =
             "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Offered versus expected\">\n"
         svg +=

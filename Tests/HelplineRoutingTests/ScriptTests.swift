@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+@testable import HelplineRouting
+
+@Suite("Scripts/daily-report.sh")
+struct DailyReportScriptTests {
+    static var script: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Scripts/daily-report.sh").path
+    }
+
+    func runScript(_ out: String, db: String) throws -> CommandResult {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [Self.script, out]
+        var env = ProcessInfo.processInfo.environment
+        env["HELPLINE_BIN"] = CLI.binary.path
+        env["HELPLINE_DB"] = db
+        env["HELPLINE_TZ"] = "America/New_York"
+        p.environment = env
+        let err = Pipe()
+        let outPipe = Pipe()
+        p.standardError = err
+        p.standardOutput = outPipe
+        try p.run()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return CommandResult(
+            status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    @Test("writes yesterday's HTML and JSON, and a rerun replaces them")
+    func writesReports() throws {
+        let dir = try TempDir()
+        let db = dir.path("h.sqlite")
+        let zone = try TimeZone(iana: "America/New_York")
+        let yesterday = LocalDate(Date(), in: zone).previous
+        // One call yesterday at noon, so the report has something in it.
+        let at = Instant.format(yesterday.start(in: zone).addingTimeInterval(12 * 3600), in: zone)
+        _ = try CLI.run(["provider", "add", "--name", "A", "--phone", "3035550101"], db: db)
+        _ = try CLI.run(["number", "add", "--number", "8009151270"], db: db)
+        #expect(try CLI.run(["route", "--to", "8009151270", "--from", "3035550123", "--at", at], db: db).status == 0)
+        let out = dir.path("reports")
+        let first = try runScript(out, db: db)
+        #expect(first.status == 0, "\(first.stderr)")
+        let html = "\(out)/helpline-\(yesterday).html"
+        let json = "\(out)/helpline-\(yesterday).json"
+        #expect(try String(contentsOfFile: html, encoding: .utf8).contains("<svg"))
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        #expect(report["calls"] as? Int == 1)
+        #expect(report["date"] as? String == yesterday.description)
+        // Idempotent: the rerun replaces the files and leaves nothing else behind.
+        let second = try runScript(out, db: db)
+        #expect(second.status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["helpline-\(yesterday).html", "helpline-\(yesterday).json"])
+    }
+
+    @Test("an unreadable database exits non-zero with a message and writes nothing")
+    func failure() throws {
+        let dir = try TempDir()
+        let db = dir.path("broken.sqlite")
+        try Data("not a database".utf8).write(to: URL(fileURLWithPath: db))
+        let out = dir.path("reports")
+        let r = try runScript(out, db: db)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("error: ") && r.stderr.contains("daily-report: "))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).isEmpty)
+        // A folder in place of the database fails the same way.
+        let r2 = try runScript(out, db: dir.url.path)
+        #expect(r2.status != 0)
+    }
+}
