@@ -48,13 +48,21 @@ CREATE TABLE routing_decisions (
     strategy            TEXT    NOT NULL,                     -- weighted-round-robin | least-recent | fewest-calls | weighted-random | direct | none
     outcome             TEXT    NOT NULL CHECK (outcome IN ('offer', 'callback', 'unroutable')),
     chosen_provider_id  INTEGER REFERENCES providers (id),
-    tier                INTEGER,
+    tier                INTEGER,                              -- the chosen provider's tier
+    top_tier            INTEGER,                              -- the lowest tier with an eligible provider
+    tier_weight         INTEGER,                              -- the eligible weight of top_tier: share = weight / tier_weight
     sticky              INTEGER NOT NULL DEFAULT 0 CHECK (sticky IN (0, 1)),
     callback_reason     TEXT,
     fallbacks           TEXT    NOT NULL DEFAULT '[]',        -- JSON array of provider ids, in order
-    candidates          TEXT    NOT NULL DEFAULT '[]',        -- JSON array: {provider_id, tier, eligible, share | reason}
-    state_before        TEXT    NOT NULL DEFAULT '{}',        -- JSON: the strategy state read (current weights, seed)
-    input               TEXT    NOT NULL DEFAULT '{}'         -- JSON: caller state and each candidate's live counters
+    -- Every candidate's verdict, compact because it is written for every call:
+    --   [provider_id, tier, weight] when eligible (its share is weight / tier_weight if tier = top_tier, else 0)
+    --   [provider_id, tier, "reason"] when excluded
+    candidates          TEXT    NOT NULL DEFAULT '[]',
+    -- The strategy state read: {"w": {"<provider id>": current weight, ...}, "seed": "<u64>"}
+    state_before        TEXT    NOT NULL DEFAULT '{}',
+    -- What else the decision read, for replay: {"s": caller state, "r": repeat provider,
+    --   "c": [[provider_id, revision, member 0|1, hour, day, month, concurrent, last_offer_at], ...]}
+    input               TEXT    NOT NULL DEFAULT '{}'
 );
 CREATE INDEX routing_decisions_decided ON routing_decisions (decided_at);
 
@@ -79,7 +87,7 @@ CREATE TABLE provider_state (
 -- Routing strategy state per helpline, shared by every process (smooth WRR's current weights).
 CREATE TABLE strategy_state (
     helpline_id  INTEGER PRIMARY KEY REFERENCES helplines (id),
-    state        TEXT    NOT NULL,                            -- JSON: {"current_weights": {"<provider id>": n}}
+    state        TEXT    NOT NULL,                            -- JSON: {"w": {"<provider id>": current weight}}
     updated_at   INTEGER NOT NULL
 );
 

@@ -178,10 +178,16 @@ struct ReportTests {
         _ = try f.helpline.noAnswer(callID: missed.callID)
         let b10 = try f.helpline.banner(minCalls: 10)
         #expect(b10.line == "Response time about 2 min | Response rate 90%", "\(b10)")
-        #expect(Banner(calls: 1000, responded: 996, windowStart: Date(), windowEnd: Date(), days: 30, minCalls: 10, responseRate: 0.996,
-                       medianResponseSeconds: 59.9).line == "Response time under 1 min | Response rate 99%")
-        #expect(Banner(calls: 10, responded: 10, windowStart: Date(), windowEnd: Date(), days: 30, minCalls: 10, responseRate: 1,
-                       medianResponseSeconds: 89).line == "Response time about 1 min | Response rate 100%")
+        #expect(
+            Banner(
+                calls: 1000, responded: 996, windowStart: Date(), windowEnd: Date(), days: 30, minCalls: 10, responseRate: 0.996,
+                medianResponseSeconds: 59.9
+            ).line == "Response time under 1 min | Response rate 99%")
+        #expect(
+            Banner(
+                calls: 10, responded: 10, windowStart: Date(), windowEnd: Date(), days: 30, minCalls: 10, responseRate: 1,
+                medianResponseSeconds: 89
+            ).line == "Response time about 1 min | Response rate 100%")
     }
 
     @Test("the disclosure names active advertisers alphabetically; a paused one drops out")

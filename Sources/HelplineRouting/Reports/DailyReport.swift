@@ -217,7 +217,7 @@ struct DailyReportQuery {
         let entitled = try Row.fetchCursor(
             db,
             sql: """
-                SELECT json_extract(j.value, '$.provider_id'), sum(coalesce(json_extract(j.value, '$.share'), 0))
+                SELECT json_extract(j.value, '$[0]'), sum(CASE WHEN json_type(j.value, '$[2]') = 'integer' AND json_extract(j.value, '$[1]') = d.top_tier AND d.tier_weight > 0 THEN json_extract(j.value, '$[2]') * 1.0 / d.tier_weight ELSE 0 END)
                 FROM routing_decisions d, json_each(d.candidates) j
                 WHERE d.decided_at >= ? AND d.decided_at < ? AND d.kind = 'pool' AND d.sticky = 0
                 GROUP BY 1

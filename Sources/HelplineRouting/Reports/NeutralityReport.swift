@@ -57,11 +57,11 @@ extension Helpline {
             let shares = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT json_extract(j.value, '$.provider_id') AS pid,
-                        sum(coalesce(json_extract(j.value, '$.share'), 0)) AS entitled,
-                        sum(coalesce(json_extract(j.value, '$.share'), 0) * (1 - coalesce(json_extract(j.value, '$.share'), 0))) AS var
-                    FROM routing_decisions d, json_each(d.candidates) j
-                    WHERE d.decided_at >= ? AND d.decided_at < ? AND d.kind = 'pool' AND d.sticky = 0 AND d.outcome = 'offer'
+                    SELECT pid, sum(share) AS entitled, sum(share * (1 - share)) AS var FROM (
+                        SELECT json_extract(j.value, '$[0]') AS pid,
+                            CASE WHEN json_type(j.value, '$[2]') = 'integer' AND json_extract(j.value, '$[1]') = d.top_tier AND d.tier_weight > 0 THEN json_extract(j.value, '$[2]') * 1.0 / d.tier_weight ELSE 0 END AS share
+                        FROM routing_decisions d, json_each(d.candidates) j
+                        WHERE d.decided_at >= ? AND d.decided_at < ? AND d.kind = 'pool' AND d.sticky = 0 AND d.outcome = 'offer')
                     GROUP BY pid
                     """, arguments: [start, end])
             while let row = try shares.next() {

@@ -13,7 +13,7 @@ public enum ExclusionReason: String, Sendable, Codable, CaseIterable {
 }
 
 /// One candidate's verdict in a decision.
-public struct Verdict: Sendable, Hashable, Codable {
+public struct Verdict: Sendable, Hashable, Encodable {
     public var providerID: Int64
     /// Its priority tier.
     public var tier: Int
@@ -22,26 +22,21 @@ public struct Verdict: Sendable, Hashable, Codable {
     /// Its entitled share of this call: weight ÷ the eligible weight of the tier that took the call;
     /// 0 for eligible providers of other tiers; nil when excluded.
     public var share: Double?
+    /// Its weight when eligible (what the share was computed from); nil when excluded.
+    public var weight: Int?
 
     public var isEligible: Bool { reason == nil }
 
     enum CodingKeys: String, CodingKey {
-        case providerID = "provider_id", tier, reason, share, eligible
+        case providerID = "provider_id", tier, reason, share, eligible, weight
     }
 
-    public init(providerID: Int64, tier: Int, reason: ExclusionReason?, share: Double?) {
+    public init(providerID: Int64, tier: Int, reason: ExclusionReason?, share: Double?, weight: Int? = nil) {
         self.providerID = providerID
         self.tier = tier
         self.reason = reason
         self.share = share
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        providerID = try c.decode(Int64.self, forKey: .providerID)
-        tier = try c.decodeIfPresent(Int.self, forKey: .tier) ?? 1
-        reason = try c.decodeIfPresent(ExclusionReason.self, forKey: .reason)
-        share = try c.decodeIfPresent(Double.self, forKey: .share)
+        self.weight = weight
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -93,12 +88,15 @@ public struct Decision: Sendable, Hashable {
     public var strategy: String
     /// Every candidate's verdict, in provider id order.
     public var verdicts: [Verdict]
-    /// The tier that took the call, when one did.
+    /// The tier of the provider offered, when one was.
     public var tier: Int?
     /// The strategy state the decision read.
     public var stateBefore: StrategyState
     /// The strategy state to store for the next call.
     public var stateAfter: StrategyState
+    /// The lowest tier with an eligible provider, and its eligible weight: shares are weight ÷ this.
+    public var topTier: Int? = nil
+    public var tierWeight: Int? = nil
 
     /// The provider offered, if any.
     public var offeredProviderID: Int64? {

@@ -26,8 +26,8 @@ public enum Router {
             let p = candidate.provider
             return Decision(
                 kind: .direct, outcome: .offer(providerID: p.id), fallbacks: [], sticky: false, strategy: "direct",
-                verdicts: [Verdict(providerID: p.id, tier: p.priority, reason: nil, share: 1)], tier: p.priority,
-                stateBefore: input.strategyState, stateAfter: input.strategyState)
+                verdicts: [Verdict(providerID: p.id, tier: p.priority, reason: nil, share: 1, weight: 1)], tier: p.priority,
+                stateBefore: input.strategyState, stateAfter: input.strategyState, topTier: p.priority, tierWeight: 1)
         case .helpline(let helpline, let candidates):
             return decidePool(helpline: helpline, candidates: candidates, input: input)
         }
@@ -72,7 +72,7 @@ public enum Router {
                 let p = c.provider
                 if let reason = reasons[p.id] { return Verdict(providerID: p.id, tier: p.priority, reason: reason, share: nil) }
                 let share = p.priority == topTier && tierWeight > 0 ? Double(p.weight) / Double(tierWeight) : 0
-                return Verdict(providerID: p.id, tier: p.priority, reason: nil, share: share)
+                return Verdict(providerID: p.id, tier: p.priority, reason: nil, share: share, weight: p.weight)
             }
         }
 
@@ -101,7 +101,8 @@ public enum Router {
         return Decision(
             kind: .pool, outcome: .offer(providerID: chosen), fallbacks: Array(order.prefix(max(0, helpline.maxAttempts - 1))),
             sticky: stickyID != nil, strategy: strategy.rawValue, verdicts: verdicts(topTier: topTier), tier: chosenTier,
-            stateBefore: input.strategyState, stateAfter: state)
+            stateBefore: input.strategyState, stateAfter: state, topTier: topTier,
+            tierWeight: tiers[topTier, default: []].reduce(0) { $0 + $1.provider.weight })
     }
 
     /// Orders one tier's eligible providers by the strategy; with `advance`, the first is the pick

@@ -267,8 +267,10 @@ extension Helpline {
     static func routeResult(callID: Int64, db: Database) throws -> RouteResult {
         let call = try callState(callID, db: db)
         let decision = try Row.fetchOne(
-            db, sql: "SELECT strategy, sticky, fallbacks, candidates FROM routing_decisions WHERE call_id = ?", arguments: [callID])
-        let candidates = DecisionJSON.parseVerdicts(decision?["candidates"] ?? "[]")
+            db, sql: "SELECT strategy, sticky, fallbacks, candidates, top_tier, tier_weight FROM routing_decisions WHERE call_id = ?",
+            arguments: [callID])
+        let candidates = DecisionJSON.parseVerdicts(
+            decision?["candidates"] ?? "[]", topTier: decision?["top_tier"], tierWeight: decision?["tier_weight"])
         let planned = DecisionJSON.parseIDs(decision?["fallbacks"] ?? "[]")
         let tried = Set(call.attempts.map(\.providerID))
         let callback = try Row.fetchOne(db, sql: "SELECT id, reason FROM callbacks WHERE call_id = ?", arguments: [callID])
@@ -301,7 +303,8 @@ extension Helpline {
             throw RoutingError.unknownCall(String(id))
         }
         let decision = try Row.fetchOne(
-            db, sql: "SELECT strategy, sticky, fallbacks, candidates FROM routing_decisions WHERE call_id = ?", arguments: [id])
+            db, sql: "SELECT strategy, sticky, fallbacks, candidates, top_tier, tier_weight FROM routing_decisions WHERE call_id = ?", arguments: [id]
+        )
         let callback = try Row.fetchOne(db, sql: "SELECT id, status FROM callbacks WHERE call_id = ?", arguments: [id])
         let consent = try Row.fetchOne(
             db, sql: "SELECT seq, terms_version FROM consent_records WHERE call_id = ? AND kind = 'consent' ORDER BY seq LIMIT 1",
@@ -315,7 +318,8 @@ extension Helpline {
             attempts: try attempts(callID: id, db: db), callbackID: callback?["id"], callbackStatus: callback?["status"],
             strategy: decision?["strategy"], sticky: decision?["sticky"] ?? false,
             fallbacks: DecisionJSON.parseIDs(decision?["fallbacks"] ?? "[]"),
-            candidates: DecisionJSON.parseVerdicts(decision?["candidates"] ?? "[]"), consentSeq: consent?["seq"],
+            candidates: DecisionJSON.parseVerdicts(
+                decision?["candidates"] ?? "[]", topTier: decision?["top_tier"], tierWeight: decision?["tier_weight"]), consentSeq: consent?["seq"],
             termsVersion: consent?["terms_version"])
     }
 }
@@ -325,7 +329,19 @@ extension DecisionJSON {
         (try? JSONDecoder().decode([Int64].self, from: Data(text.utf8))) ?? []
     }
 
-    static func parseVerdicts(_ text: String) -> [Verdict] {
-        (try? JSONDecoder().decode([Verdict].self, from: Data(text.utf8))) ?? []
+    /// Reads compact verdicts back, computing each share from the decision's top tier and its weight.
+    static func parseVerdicts(_ text: String, topTier: Int?, tierWeight: Int?) -> [Verdict] {
+        guard let items = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[Any]] else { return [] }
+        return items.compactMap { item in
+            guard item.count == 3, let id = (item[0] as? NSNumber)?.int64Value, let tier = (item[1] as? NSNumber)?.intValue else {
+                return nil
+            }
+            if let reason = item[2] as? String {
+                return Verdict(providerID: id, tier: tier, reason: ExclusionReason(rawValue: reason), share: nil)
+            }
+            let weight = (item[2] as? NSNumber)?.intValue ?? 0
+            let share = tier == topTier && (tierWeight ?? 0) > 0 ? Double(weight) / Double(tierWeight ?? 1) : 0
+            return Verdict(providerID: id, tier: tier, reason: nil, share: share, weight: weight)
+        }
     }
 }

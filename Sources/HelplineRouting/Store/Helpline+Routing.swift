@@ -114,12 +114,14 @@ extension Helpline {
         }
         try db.cachedStatement(
             sql: """
-                INSERT INTO routing_decisions (call_id, decided_at, kind, strategy, outcome, chosen_provider_id, tier, sticky,
-                    callback_reason, fallbacks, candidates, state_before, input) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO routing_decisions (call_id, decided_at, kind, strategy, outcome, chosen_provider_id, tier, top_tier,
+                    tier_weight, sticky, callback_reason, fallbacks, candidates, state_before, input)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
             callID, ms, decision.kind.rawValue, decision.strategy, outcomeText, decision.offeredProviderID, decision.tier,
-            decision.sticky, callbackReason?.rawValue, DecisionJSON.ids(decision.fallbacks), DecisionJSON.verdicts(decision.verdicts),
+            decision.topTier, decision.tierWeight, decision.sticky, callbackReason?.rawValue, DecisionJSON.ids(decision.fallbacks),
+            DecisionJSON.verdicts(decision.verdicts),
             DecisionJSON.state(decision.stateBefore), DecisionJSON.input(input),
         ])
         if decision.kind == .unroutable {
@@ -269,37 +271,46 @@ extension Helpline {
     }
 }
 
-/// The JSON stored in `routing_decisions`, written by hand: it is on the routing path, and its
-/// shape is documented in the migration for auditors.
+/// The JSON stored in `routing_decisions`, written by hand: it is on the routing path for every
+/// call, so it is compact, and its shapes are documented in the migration for auditors.
 enum DecisionJSON {
     static func ids(_ ids: [Int64]) -> String {
         "[" + ids.map { String($0) }.joined(separator: ",") + "]"
     }
 
+    /// `[[id,tier,weight],[id,tier,"reason"],...]`
     static func verdicts(_ verdicts: [Verdict]) -> String {
         var out = "["
+        out.reserveCapacity(verdicts.count * 12 + 2)
         for (i, v) in verdicts.enumerated() {
             if i > 0 { out += "," }
-            out += "{\"provider_id\":\(v.providerID),\"tier\":\(v.tier),\"eligible\":\(v.isEligible)"
-            if let reason = v.reason { out += ",\"reason\":\"\(reason.rawValue)\"" }
-            if let share = v.share { out += ",\"share\":\(share)" }
-            out += "}"
+            out += "[" + String(v.providerID) + "," + String(v.tier) + ","
+            if let reason = v.reason {
+                out += "\"" + reason.rawValue + "\"]"
+            } else {
+                out += String(v.weight ?? 0) + "]"
+            }
         }
         return out + "]"
     }
 
+    /// `{"w":{"id":current weight,...}}`
     static func weights(_ weights: [Int64: Int]) -> String {
-        "{\"current_weights\":{" + weights.keys.sorted().map { "\"\($0)\":\(weights[$0] ?? 0)" }.joined(separator: ",") + "}}"
+        "{\"w\":" + weightMap(weights) + "}"
     }
 
+    private static func weightMap(_ weights: [Int64: Int]) -> String {
+        "{" + weights.keys.sorted().map { "\"\($0)\":\(weights[$0] ?? 0)" }.joined(separator: ",") + "}"
+    }
+
+    /// `{"w":{...},"seed":"<u64>"}`
     static func state(_ s: StrategyState) -> String {
-        "{\"current_weights\":{" + s.currentWeights.keys.sorted().map { "\"\($0)\":\(s.currentWeights[$0] ?? 0)" }.joined(separator: ",")
-            + "},\"seed\":\"\(s.seed)\"}"
+        "{\"w\":" + weightMap(s.currentWeights) + ",\"seed\":\"\(s.seed)\"}"
     }
 
     static func parseWeights(_ text: String) -> [Int64: Int] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-            let weights = object["current_weights"] as? [String: Any]
+            let weights = object["w"] as? [String: Any]
         else { return [:] }
         var out: [Int64: Int] = [:]
         for (k, v) in weights {
@@ -315,29 +326,24 @@ enum DecisionJSON {
         return UInt64(seed) ?? 0
     }
 
-    /// What the decision read besides the strategy state: the caller's state, the repeat
-    /// provider, and each candidate's settings revision, membership and live counters.
+    /// `{"s":caller state,"r":repeat provider,"c":[[id,revision,member,hour,day,month,concurrent,last_offer_at],...]}`
     static func input(_ input: RoutingInput) -> String {
-        var out = "{\"received_at\":\(input.call.receivedAt.epochMilliseconds)"
-        out += ",\"caller_state\":" + (input.call.callerState.map { "\"\($0.code)\"" } ?? "null")
-        out += ",\"repeat_provider_id\":" + (input.repeatProviderID.map { String($0) } ?? "null")
+        var out = "{\"s\":" + (input.call.callerState.map { "\"\($0.code)\"" } ?? "null")
+        out += ",\"r\":" + (input.repeatProviderID.map { String($0) } ?? "null")
         let candidates: [Candidate]
         switch input.target {
         case .unknown: candidates = []
-        case .listing(let listing, let c):
-            out += ",\"listing_id\":\(listing.id)"
-            candidates = [c]
-        case .helpline(let h, let cs):
-            out += ",\"helpline_id\":\(h.id),\"strategy\":\"\(h.strategy.rawValue)\",\"max_attempts\":\(h.maxAttempts)"
-            candidates = cs
+        case .listing(_, let c): candidates = [c]
+        case .helpline(_, let cs): candidates = cs
         }
-        out += ",\"candidates\":["
+        out += ",\"c\":["
+        out.reserveCapacity(candidates.count * 36 + 32)
         for (i, c) in candidates.enumerated() {
             if i > 0 { out += "," }
             let k = c.counters
-            out += "{\"provider_id\":\(c.provider.id),\"revision\":\(c.provider.revision),\"member\":\(c.isMember)"
-            out += ",\"hour\":\(k.hour),\"day\":\(k.day),\"month\":\(k.month),\"concurrent\":\(k.concurrent)"
-            out += ",\"last_offer_at\":" + (k.lastOfferAt.map { String($0.epochMilliseconds) } ?? "null") + "}"
+            out += "[" + String(c.provider.id) + "," + String(c.provider.revision) + "," + (c.isMember ? "1" : "0") + ","
+            out += String(k.hour) + "," + String(k.day) + "," + String(k.month) + "," + String(k.concurrent) + ","
+            out += (k.lastOfferAt.map { String($0.epochMilliseconds) } ?? "null") + "]"
         }
         return out + "]}"
     }
