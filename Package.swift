@@ -45,6 +45,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The benchmark Scripts/bench.sh runs: routing against raw SQLite, history, reports, CLI, concurrency.
+        .executableTarget(
+            name: "helpline-bench",
+            dependencies: [
+                "HelplineRouting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
         // Unit, store and end-to-end tests. It depends on `helpline` so that `swift test` builds
         // the binary the end-to-end tests run.
         .testTarget(
@@ -52,6 +61,7 @@ let package = Package(
             dependencies: [
                 "HelplineRouting",
                 "helpline",
+                "helpline-bench",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -36,8 +36,11 @@ CREATE TABLE attempts (
     UNIQUE (call_id, seq)
 );
 CREATE INDEX attempts_provider_offered ON attempts (provider_id, offered_at);
--- Attempts still ringing or connected: what concurrency counts. Small, because calls end.
-CREATE INDEX attempts_live ON attempts (provider_id) WHERE ended_at IS NULL;
+-- What concurrency counts: offers still ringing (by deadline) and calls still connected (by
+-- answer time). Range scans over these read only offers inside the timeouts, so offers whose
+-- events were lost do not slow routing down as they pile up.
+CREATE INDEX attempts_ringing ON attempts (ring_deadline) WHERE outcome IS NULL AND ended_at IS NULL;
+CREATE INDEX attempts_connected ON attempts (answered_at) WHERE outcome = 'answered' AND ended_at IS NULL;
 
 -- The audit record of each routing: every candidate's verdict and the state it read.
 CREATE TABLE routing_decisions (

@@ -214,8 +214,12 @@ extension Helpline {
         let live = try Row.fetchCursor(
             db.cachedStatement(
                 sql: """
-                    SELECT provider_id, count(*) FROM attempts INDEXED BY attempts_live
-                    WHERE ended_at IS NULL AND ((outcome IS NULL AND ring_deadline > ?) OR (outcome = 'answered' AND answered_at > ?))
+                    SELECT provider_id, count(*) FROM (
+                        SELECT provider_id FROM attempts INDEXED BY attempts_ringing
+                        WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline > ?
+                        UNION ALL
+                        SELECT provider_id FROM attempts INDEXED BY attempts_connected
+                        WHERE outcome = 'answered' AND ended_at IS NULL AND answered_at > ?)
                     GROUP BY provider_id
                     """), arguments: [ms, ms - Int64(options.maxCallLength * 1000)])
         while let row = try live.next() { concurrent[row[0]] = row[1] }

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Benchmarks, as ratios measured side by side in one run (this machine is shared; absolute times drift).
+#
+#   Scripts/bench.sh [--quick] [--keep]
+#
+# Builds in release mode and runs the helpline-bench target, which prints one `name: value` line
+# each: route_calls_per_s, raw_sqlite_txn_per_s, route_vs_raw_ratio, history_flatness_ratio,
+# report_1m_seconds, report_vs_sqlite3_ratio, report_peak_rss_mb, cli_route_vs_sqlite3_ratio,
+# concurrent_busy_errors and concurrent_p99_ms. --quick uses fewer repetitions (under 10 minutes
+# on 2 cores). --keep keeps the databases. Budgets: docs/performance.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+Scripts/install-deps.sh >/dev/null
+swift build -c release --product helpline >/dev/null
+swift build -c release --product helpline-bench >/dev/null
+bin=$(swift build -c release --show-bin-path)
+args=()
+for a in "$@"; do
+  case "$a" in
+    --quick|--keep) args+=("$a") ;;
+    *) echo "usage: Scripts/bench.sh [--quick] [--keep]" >&2; exit 64 ;;
+  esac
+done
+exec "$bin/helpline-bench" --helpline "$bin/helpline" "${args[@]}"

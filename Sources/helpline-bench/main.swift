@@ -1,0 +1,230 @@
+import Foundation
+import GRDB
+import HelplineRouting
+
+// helpline-bench [--quick] [--work DIR] [--helpline PATH]
+//   Prints `name: value` lines; every ratio compares two things measured in this same run.
+// helpline-bench worker DB SECONDS OUT
+//   Routes calls in a loop for the concurrency measurement; writes "errors p99_ms calls" to OUT.
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+
+func option(_ name: String) -> String? {
+    guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
+    return arguments[i + 1]
+}
+
+func emit(_ name: String, _ value: Double, digits: Int = 3) {
+    FileHandle.standardOutput.write(Data("\(name): \(String(format: "%.\(digits)f", value))\n".utf8))
+}
+
+func note(_ text: String) {
+    FileHandle.standardError.write(Data("bench: \(text)\n".utf8))
+}
+
+/// Routes `count` calls through the library, at simulated times one second apart.
+func routeCalls(_ h: Helpline, from first: Int, count: Int, start: Date) throws {
+    for n in first..<(first + count) {
+        _ = try h.route(to: BenchSetup.helplineNumber, from: BenchSetup.caller(n), at: start.addingTimeInterval(Double(n)))
+    }
+}
+
+if arguments.first == "worker", arguments.count >= 4, let seconds = Double(arguments[2]) {
+    let h = try Helpline(path: arguments[1])
+    var latencies: [Double] = []
+    var errors = 0
+    var n = Int(getpid()) * 100_000
+    let end = Measure.now() + seconds
+    let start = BenchSetup.startInstant().addingTimeInterval(86_400)
+    while Measure.now() < end {
+        let t = Measure.now()
+        do {
+            _ = try h.route(to: BenchSetup.helplineNumber, from: BenchSetup.caller(n), at: start.addingTimeInterval(Double(n % 100_000)))
+        } catch let error as StoreError {
+            if case .busy = error { errors += 1 } else { note("worker error: \(error)") }
+        } catch {
+            note("worker error: \(error)")
+        }
+        latencies.append((Measure.now() - t) * 1000)
+        n += 1
+    }
+    try "\(errors) \(Measure.percentile(latencies, 0.99)) \(latencies.count)\n".write(toFile: arguments[3], atomically: true, encoding: .utf8)
+    exit(0)
+}
+
+func runBenchmarks() throws {
+    let quick = arguments.contains("--quick")
+    let work = option("--work") ?? FileManager.default.temporaryDirectory.appendingPathComponent("helpline-bench-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    let helplineBin = option("--helpline") ?? (URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/helpline")
+    let benchBin = URL(fileURLWithPath: CommandLine.arguments[0]).path
+    let start = BenchSetup.startInstant()
+    note("work folder \(work); \(quick ? "quick" : "full") run")
+
+    // MARK: route_calls_per_s and raw_sqlite_txn_per_s
+    let routeDB = "\(work)/route.sqlite"
+    let rawDB = "\(work)/raw.sqlite"
+    let routed = try BenchSetup.build(path: routeDB)
+    _ = try BenchSetup.build(path: rawDB)
+    try routeCalls(routed, from: 0, count: 100, start: start)
+    let sample = try DatabaseQueue(path: routeDB).read { db -> (String, String, String) in
+        let row = try Row.fetchOne(db, sql: "SELECT candidates, state_before, input FROM routing_decisions ORDER BY id DESC LIMIT 1")
+        return (row?[0] ?? "[]", row?[1] ?? "{}", row?[2] ?? "{}")
+    }
+    let raw = try RawSQLite(path: rawDB, synchronous: "FULL", candidates: sample.0, state: sample.1, input: sample.2)
+    let termsHash = String(repeating: "a", count: 64)
+    var next = 100
+    var rawNext = 0
+    for _ in 0..<100 {
+        try raw.write(call: rawNext, at: start.epochMilliseconds, caller: BenchSetup.caller(rawNext), callerHash: termsHash, termsHash: termsHash)
+        rawNext += 1
+    }
+    let rounds = quick ? 6 : 12
+    let batch = quick ? 300 : 1000
+    var routeTime = 0.0
+    var rawTime = 0.0
+    for _ in 0..<rounds {
+        var t = Measure.now()
+        try routeCalls(routed, from: next, count: batch, start: start)
+        routeTime += Measure.now() - t
+        next += batch
+        t = Measure.now()
+        for _ in 0..<batch {
+            try raw.write(
+                call: rawNext, at: start.epochMilliseconds + Int64(rawNext) * 1000, caller: BenchSetup.caller(rawNext), callerHash: termsHash,
+                termsHash: termsHash)
+            rawNext += 1
+        }
+        rawTime += Measure.now() - t
+    }
+    let routePerS = Double(rounds * batch) / routeTime
+    let rawPerS = Double(rounds * batch) / rawTime
+    emit("route_calls_per_s", routePerS, digits: 0)
+    emit("raw_sqlite_txn_per_s", rawPerS, digits: 0)
+    emit("route_vs_raw_ratio", routePerS / rawPerS)
+
+    // MARK: history_flatness_ratio
+    let historyDB = "\(work)/history.sqlite"
+    let emptyDB = "\(work)/empty.sqlite"
+    _ = try BenchSetup.build(path: historyDB)
+    let historyCalls = 1_000_000
+    var t = Measure.now()
+    try History.generate(path: historyDB, count: historyCalls, days: 30, end: start, sample: sample)
+    note(String(format: "generated %d calls of history in %.1f s", historyCalls, Measure.now() - t))
+    let withHistory = try Helpline(path: historyDB)
+    let empty = try BenchSetup.build(path: emptyDB)
+    try routeCalls(withHistory, from: 0, count: 50, start: start)
+    try routeCalls(empty, from: 0, count: 50, start: start)
+    var historyTime = 0.0
+    var emptyTime = 0.0
+    let flatRounds = quick ? 4 : 10
+    let flatBatch = quick ? 250 : 500
+    var flatNext = 50
+    for _ in 0..<flatRounds {
+        t = Measure.now()
+        try routeCalls(withHistory, from: flatNext, count: flatBatch, start: start)
+        historyTime += Measure.now() - t
+        t = Measure.now()
+        try routeCalls(empty, from: flatNext, count: flatBatch, start: start)
+        emptyTime += Measure.now() - t
+        flatNext += flatBatch
+    }
+    emit("history_flatness_ratio", historyTime / emptyTime)
+
+    // MARK: report_1m_seconds, report_vs_sqlite3_ratio, report_peak_rss_mb
+    let zone = try TimeZone(iana: "America/New_York")
+    let reportDay = LocalDate(start.addingTimeInterval(-15 * 86_400), in: zone)
+    let dayStart = reportDay.start(in: zone).epochMilliseconds
+    let dayEnd = reportDay.next.start(in: zone).epochMilliseconds
+    let reportRuns = quick ? 3 : 7
+    var reportTimes: [Double] = []
+    var reportRSS = 0
+    for _ in 0..<reportRuns {
+        let r = try Measure.run(
+            helplineBin, ["report", "daily", "--db", historyDB, "--date", reportDay.description, "--tz", "America/New_York", "--format", "json"],
+            captureTo: "\(work)/report.json")
+        guard r.status == 0 else { throw BenchError.failed("report daily exited \(r.status)") }
+        reportTimes.append(r.seconds)
+        reportRSS = max(reportRSS, r.maxRSSKiB)
+    }
+    let sqlite3Bin = Measure.which("sqlite3") ?? "/usr/bin/sqlite3"
+    let handQuery = """
+        WITH a AS (SELECT provider_id, outcome, answered_at - offered_at AS s FROM attempts WHERE offered_at >= \(dayStart) AND offered_at < \(dayEnd)),
+        r AS (SELECT provider_id, s, row_number() OVER (PARTITION BY provider_id ORDER BY s) AS rn,
+                     count(*) OVER (PARTITION BY provider_id) AS cnt FROM a WHERE outcome = 'answered')
+        SELECT c.provider_id, c.offered, c.answered, c.no_answer, m.median FROM
+          (SELECT provider_id, count(*) AS offered, sum(outcome = 'answered') AS answered,
+                  sum(outcome IN ('no-answer', 'busy', 'failed')) AS no_answer FROM a GROUP BY provider_id) c
+          LEFT JOIN (SELECT provider_id, avg(s) AS median FROM r WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2) GROUP BY provider_id) m
+          USING (provider_id);
+        """
+    var sqliteTimes: [Double] = []
+    for _ in 0..<reportRuns {
+        let r = try Measure.run(sqlite3Bin, [historyDB, handQuery], captureTo: "\(work)/sqlite3.out")
+        guard r.status == 0 else { throw BenchError.failed("sqlite3 exited \(r.status)") }
+        sqliteTimes.append(r.seconds)
+    }
+    emit("report_1m_seconds", Measure.median(reportTimes))
+    emit("report_vs_sqlite3_ratio", Measure.median(reportTimes) / Measure.median(sqliteTimes))
+    emit("report_peak_rss_mb", Double(reportRSS) / 1024, digits: 1)
+
+    // MARK: cli_route_vs_sqlite3_ratio
+    let cliRuns = quick ? 25 : 80
+    var cliRoute: [Double] = []
+    var cliSQLite: [Double] = []
+    for i in 0..<cliRuns {
+        let at = Instant.format(start.addingTimeInterval(Double(100_000 + i)), in: zone)
+        let r = try Measure.run(helplineBin, ["route", "--db", routeDB, "--to", BenchSetup.helplineNumber, "--from", BenchSetup.caller(900_000 + i), "--at", at])
+        guard r.status == 0 else { throw BenchError.failed("helpline route exited \(r.status)") }
+        cliRoute.append(r.seconds)
+        let s = try Measure.run(sqlite3Bin, [routeDB, "INSERT INTO rejected_requests (at, reason) VALUES (\(i), 'bench');"])
+        guard s.status == 0 else { throw BenchError.failed("sqlite3 insert exited \(s.status)") }
+        cliSQLite.append(s.seconds)
+    }
+    emit("cli_route_ms", Measure.median(cliRoute) * 1000, digits: 1)
+    emit("cli_sqlite3_insert_ms", Measure.median(cliSQLite) * 1000, digits: 1)
+    emit("cli_route_vs_sqlite3_ratio", Measure.median(cliRoute) / Measure.median(cliSQLite))
+
+    // MARK: concurrent_busy_errors, concurrent_p99_ms
+    let seconds = 10.0
+    var workers: [Process] = []
+    for w in 0..<2 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: benchBin)
+        p.arguments = ["worker", routeDB, String(seconds), "\(work)/worker-\(w).txt"]
+        try p.run()
+        workers.append(p)
+    }
+    let reportEnd = Measure.now() + seconds
+    var reportsDuring = 0
+    var reportFailures = 0
+    while Measure.now() < reportEnd {
+        let r = try Measure.run(
+            helplineBin, ["report", "daily", "--db", routeDB, "--date", LocalDate(start, in: zone).description, "--tz", "America/New_York", "--format", "json"])
+        if r.status != 0 { reportFailures += 1 }
+        reportsDuring += 1
+    }
+    for p in workers { p.waitUntilExit() }
+    var busy = reportFailures
+    var p99s: [Double] = []
+    var workerCalls = 0
+    for w in 0..<2 {
+        let parts = (try String(contentsOfFile: "\(work)/worker-\(w).txt", encoding: .utf8)).split(separator: " ")
+        busy += Int(parts[0]) ?? 1
+        p99s.append(Double(parts[1]) ?? .nan)
+        workerCalls += Int(parts[2].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+    note("concurrency: \(workerCalls) calls routed by 2 processes while \(reportsDuring) reports ran")
+    emit("concurrent_busy_errors", Double(busy), digits: 0)
+    emit("concurrent_p99_ms", p99s.max() ?? .nan, digits: 1)
+
+    if !arguments.contains("--keep") { try? FileManager.default.removeItem(atPath: work) }
+
+}
+
+do {
+    try runBenchmarks()
+} catch {
+    note("failed: \(error)")
+    exit(1)
+}
