@@ -202,3 +202,4 @@ CREATE TRIGGER config_helplines_insert AFTER INSERT ON helplines BEGIN UPDATE co
 CREATE TRIGGER config_helplines_update AFTER UPDATE ON helplines BEGIN UPDATE config_version SET version = version + 1; END;
 CREATE TRIGGER config_members_insert AFTER INSERT ON helpline_members BEGIN UPDATE config_version SET version = version + 1; END;
 CREATE TRIGGER config_members_delete AFTER DELETE ON helpline_members BEGIN UPDATE config_version SET version = version + 1; END;
+CREATE TRIGGER config_terms_insert AFTER INSERT ON terms_versions BEGIN UPDATE config_version SET version = version + 1; END;

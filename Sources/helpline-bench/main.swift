@@ -53,7 +53,18 @@ if arguments.first == "worker", arguments.count >= 4, let seconds = Double(argum
 }
 
 func runBenchmarks() throws {
-    let quick = arguments.contains("--quick")
+    if arguments.first == "profile-route", arguments.count >= 3, let count = Int(arguments[2]) {
+    // For a profiler: route `count` calls on a fresh database at normal durability, so CPU shows.
+    let path = arguments[1]
+    _ = try BenchSetup.build(path: path)
+    var options = Helpline.Options()
+    options.durability = .normal
+    let h = try Helpline(path: path, options: options)
+    try routeCalls(h, from: 0, count: count, start: BenchSetup.startInstant())
+    exit(0)
+}
+
+let quick = arguments.contains("--quick")
     let work = option("--work") ?? FileManager.default.temporaryDirectory.appendingPathComponent("helpline-bench-\(getpid())").path
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     let helplineBin = option("--helpline") ?? (URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/helpline")
@@ -102,6 +113,8 @@ func runBenchmarks() throws {
     emit("route_calls_per_s", routePerS, digits: 0)
     emit("raw_sqlite_txn_per_s", rawPerS, digits: 0)
     emit("route_vs_raw_ratio", routePerS / rawPerS)
+    // `--only route` stops here, for quick iterations while profiling.
+    if option("--only") == "route" { return }
 
     // MARK: history_flatness_ratio
     let historyDB = "\(work)/history.sqlite"

@@ -52,6 +52,7 @@ struct CallCommand: ParsableCommand {
 
     struct Answered: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "answered",
             abstract: "The call's current offer was answered.", discussion: "Example: helpline call answered 17")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
@@ -96,6 +97,7 @@ struct CallCommand: ParsableCommand {
 
     struct Ended: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "ended",
             abstract: "The call ended. If it was still ringing, the caller hung up: a callback is queued.",
             discussion: "Example: helpline call ended 17")
         @OptionGroup var global: GlobalOptions
@@ -111,6 +113,7 @@ struct CallCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show one call: attempts, routing verdicts, callback and consent.", discussion: "Example: helpline call show 17")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
@@ -123,6 +126,7 @@ struct CallCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List the calls of one day.",
             discussion: "Example: helpline call list --date 2026-11-25 --tz America/New_York")
         @OptionGroup var global: GlobalOptions

@@ -18,6 +18,7 @@ struct CallbackCommand: ParsableCommand {
 
     struct Request: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "request",
             abstract: "Queue a callback from the website's form.",
             discussion: """
                 The phone must be written (###) ###-####. The honeypot field must be left unchanged
@@ -39,6 +40,7 @@ struct CallbackCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List callbacks, oldest first.", discussion: "Example: helpline callback list --pending")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
@@ -60,6 +62,7 @@ struct CallbackCommand: ParsableCommand {
 
     struct Complete: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "complete",
             abstract: "Record that a provider returned the call.",
             discussion: "Example: helpline callback complete 4 --provider 2")
         @OptionGroup var global: GlobalOptions
@@ -77,6 +80,7 @@ struct CallbackCommand: ParsableCommand {
 
     struct Abandon: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "abandon",
             abstract: "Give up on a callback; it counts as not returned.", discussion: "Example: helpline callback abandon 4")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag

@@ -11,6 +11,7 @@ struct ConsentCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Recompute the ledger's hash chain; exit 65 naming the first record that does not match.",
             discussion: "Example: helpline consent verify")
         @OptionGroup var global: GlobalOptions
@@ -38,6 +39,7 @@ struct ConsentCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Print the consent proof for one caller.", discussion: "Example: helpline consent show --caller \"(303) 555-0126\"")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
@@ -90,6 +92,7 @@ struct ConsentCommand: ParsableCommand {
 
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "revoke",
             abstract: "Record that a caller revoked consent; their pending callbacks close as revoked.",
             discussion: "Example: helpline consent revoke --caller +13035550126")
         @OptionGroup var global: GlobalOptions

@@ -11,6 +11,7 @@ struct ImportCommand: ParsableCommand {
 
     struct Providers: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "providers",
             abstract: "Import providers from a CSV file, all or nothing.",
             discussion: """
                 The header row names the fields of `provider add`: name, phone, tz, hours, states, weight,

@@ -11,6 +11,7 @@ struct ListingCommand: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a listing and print its id.",
             discussion: "Example: helpline listing add --name \"ARK Denver\" --number \"(888) 555-0199\" --provider 1")
         @OptionGroup var global: GlobalOptions
@@ -28,7 +29,7 @@ struct ListingCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List listings.", discussion: "Example: helpline listing list --all")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List listings.", discussion: "Example: helpline listing list --all")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Flag(name: .long, help: "Include removed listings.") var all = false
@@ -44,6 +45,7 @@ struct ListingCommand: ParsableCommand {
 
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "remove",
             abstract: "Remove a listing; its calls stay in the history.", discussion: "Example: helpline listing remove 3")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var at: AtOption

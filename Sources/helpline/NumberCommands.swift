@@ -49,6 +49,7 @@ struct NumberCommand: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a helpline number and print its id.",
             discussion: """
                 Examples:
@@ -68,7 +69,7 @@ struct NumberCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List helpline numbers.", discussion: "Example: helpline number list")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List helpline numbers.", discussion: "Example: helpline number list")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 
@@ -88,7 +89,7 @@ struct NumberCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one helpline number.", discussion: "Example: helpline number show 8009151270")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one helpline number.", discussion: "Example: helpline number show 8009151270")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Argument(help: "The helpline number.") var number: String
@@ -101,6 +102,7 @@ struct NumberCommand: ParsableCommand {
 
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "update",
             abstract: "Change some settings of a helpline number; the others stay.",
             discussion: "Example: helpline number update 8009151270 --members all --ring-timeout 25")
         @OptionGroup var global: GlobalOptions

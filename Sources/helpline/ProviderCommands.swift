@@ -68,6 +68,7 @@ struct ProviderCommand: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a provider and print its id.",
             discussion: """
                 Example:
@@ -87,7 +88,7 @@ struct ProviderCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List providers.", discussion: "Example: helpline provider list --all")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List providers.", discussion: "Example: helpline provider list --all")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Flag(name: .long, help: "Include removed providers.") var all = false
@@ -109,6 +110,7 @@ struct ProviderCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show one provider and its status history.", discussion: "Example: helpline provider show 2")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
@@ -129,6 +131,7 @@ struct ProviderCommand: ParsableCommand {
 
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "update",
             abstract: "Change some of a provider's settings; the others stay.",
             discussion: "Example: helpline provider update 2 --daily-cap none --weight 3")
         @OptionGroup var global: GlobalOptions
@@ -148,6 +151,7 @@ struct ProviderCommand: ParsableCommand {
 
     struct Pause: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "pause",
             abstract: "Stop offering pool calls to a provider. Its listing calls still reach it.",
             discussion: "Example: helpline provider pause 2")
         @OptionGroup var global: GlobalOptions
@@ -163,6 +167,7 @@ struct ProviderCommand: ParsableCommand {
 
     struct Resume: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "resume",
             abstract: "Resume a paused or auto-paused provider.", discussion: "Example: helpline provider resume 2")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var at: AtOption
@@ -177,6 +182,7 @@ struct ProviderCommand: ParsableCommand {
 
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "remove",
             abstract: "Remove a provider. Removal is soft: its calls and history stay.",
             discussion: "Example: helpline provider remove 2")
         @OptionGroup var global: GlobalOptions

@@ -11,6 +11,7 @@ struct ReportCommand: ParsableCommand {
 
     struct Daily: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "daily",
             abstract: "How one day served its callers: calls, answers, callbacks, response, per-provider shares.",
             discussion: """
                 The day is resolved in --tz (default: $HELPLINE_TZ, else the machine's zone). --out writes
@@ -42,6 +43,7 @@ struct ReportCommand: ParsableCommand {
 
     struct Neutrality: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "neutrality",
             abstract: "Offers against entitlement per provider: the proof that no provider pays to get more calls.",
             discussion: """
                 Entitlement is the sum of each provider's recorded share over the pool decisions of the days

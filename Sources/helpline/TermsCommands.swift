@@ -11,6 +11,7 @@ struct TermsCommand: ParsableCommand {
 
     struct Publish: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "publish",
             abstract: "Publish a new version of the terms from a text file; print its version and SHA-256.",
             discussion: """
                 A published version is immutable. Calls record the version in effect when they arrive.
@@ -34,7 +35,7 @@ struct TermsCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List published versions.", discussion: "Example: helpline terms list")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List published versions.", discussion: "Example: helpline terms list")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 
@@ -51,6 +52,7 @@ struct TermsCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Print one version's text (default: the version in effect now).",
             discussion: "Example: helpline terms show 2")
         @OptionGroup var global: GlobalOptions

@@ -19,7 +19,7 @@ public struct CivilTime: Sendable, Hashable, CustomStringConvertible {
 
     /// Reads `instant` on the wall clocks of `zone`.
     public init(_ instant: Date, in zone: TimeZone) {
-        let seconds = Int(floor(instant.timeIntervalSince1970)) + zone.secondsFromGMT(for: instant)
+        let seconds = Int(floor(instant.timeIntervalSince1970)) + ZoneOffsets.secondsFromGMT(for: instant, in: zone)
         self.init(localSeconds: seconds)
     }
 
@@ -73,5 +73,29 @@ public struct CivilTime: Sendable, Hashable, CustomStringConvertible {
         let doy = (153 * mp + 2) / 5 + day - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146_097 + doe - 719_468
+    }
+}
+
+/// A zone's UTC offset, remembered for the span between two DST transitions: asking the zone is
+/// the costly part of reading a wall clock, and routing reads one per candidate per call.
+enum ZoneOffsets {
+    private struct Span {
+        let from: Double
+        let until: Double
+        let offset: Int
+    }
+
+    private static let cache = Locked<[String: Span]>([:])
+
+    static func secondsFromGMT(for instant: Date, in zone: TimeZone) -> Int {
+        let t = instant.timeIntervalSince1970
+        let id = zone.identifier
+        if let span = cache.withLock({ $0[id] }), span.from <= t, t < span.until { return span.offset }
+        let offset = zone.secondsFromGMT(for: instant)
+        // The offset holds from this instant until the next transition (or for a day when the
+        // zone can't say, which keeps an unknown rule from being trusted for long).
+        let until = zone.nextDaylightSavingTimeTransition(after: instant)?.timeIntervalSince1970 ?? (t + 86_400)
+        cache.withLock { $0[id] = Span(from: t, until: until, offset: offset) }
+        return offset
     }
 }

@@ -54,22 +54,25 @@ extension Helpline {
             var listing: Listing?
             if let number = dialedNumber, let l = config.listingsByNumber[number.e164], let p = config.providers[l.providerID] {
                 listing = l
-                let candidate = try Self.candidates([p], members: nil, at: when, options: options, db: db)[0]
+                guard let candidate = try Self.candidates([p], members: nil, at: when, options: options, db: db, lastOffers: false).first
+                else { throw StoreError.sqlite(code: 0, message: "no candidate for listing \(l.id)") }
                 input.target = .listing(l, candidate)
             } else if let number = dialedNumber, let h = config.helplinesByNumber[number.e164] {
                 helpline = h
                 let providers = config.providerOrder.compactMap { config.providers[$0] }
                 let members = h.members.map(Set.init)
-                input.target = .helpline(h, try Self.candidates(providers, members: members, at: when, options: options, db: db))
+                let needsLastOffers = h.strategy == .leastRecent || h.strategy == .fewestCalls
+                input.target = .helpline(
+                    h, try Self.candidates(providers, members: members, at: when, options: options, db: db, lastOffers: needsLastOffers))
                 input.repeatProviderID = try Self.repeatProvider(
                     callerSHA256: callerHash, helplineID: h.id, windowDays: h.repeatWindowDays, at: when, db: db)
                 input.strategyState = StrategyState(
-                    currentWeights: h.strategy == .weightedRoundRobin ? try Self.loadWeights(helplineID: h.id, db: db) : [:],
+                    currentWeights: h.strategy == .weightedRoundRobin ? try loadWeights(helplineID: h.id, db: db) : [:],
                     seed: seed)
             }
 
             let decision = Router.decide(input)
-            return try Self.store(
+            return try self.store(
                 decision: decision, input: input, dialed: dialedText, callerHash: callerHash, stateSource: stateSource,
                 listing: listing, helpline: helpline, externalID: externalID, config: config, db: db)
         }
@@ -81,7 +84,7 @@ extension Helpline {
     }
 
     /// Writes a decision and everything that follows from it; returns the route result.
-    private static func store(
+    private func store(
         decision: Decision, input: RoutingInput, dialed: String, callerHash: String, stateSource: String?, listing: Listing?,
         helpline: HelplineNumber?, externalID: String?, config: RoutingConfig, db: Database
     ) throws -> RouteResult {
@@ -132,21 +135,23 @@ extension Helpline {
 
         var offered: RouteResult.OfferedProvider?
         if let providerID = decision.offeredProviderID, let p = config.providers[providerID] {
-            try recordOffer(callID: callID, seq: 1, provider: p, at: when, ringTimeout: helpline?.ringTimeoutSeconds ?? 20, db: db)
+            try Self.recordOffer(callID: callID, seq: 1, provider: p, at: when, ringTimeout: helpline?.ringTimeoutSeconds ?? 20, db: db)
             offered = RouteResult.OfferedProvider(id: p.id, name: p.name, phone: p.phone)
         }
         if let helpline, helpline.strategy == .weightedRoundRobin, decision.stateAfter.currentWeights != decision.stateBefore.currentWeights {
+            let text = DecisionJSON.weights(decision.stateAfter.currentWeights)
+            weightsCache.withLock { $0[helpline.id] = (text, decision.stateAfter.currentWeights) }
             try db.cachedStatement(
                 sql: """
                     INSERT INTO strategy_state (helpline_id, state, updated_at) VALUES (?, ?, ?)
                     ON CONFLICT (helpline_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
                     """
-            ).execute(arguments: [helpline.id, DecisionJSON.weights(decision.stateAfter.currentWeights), ms])
+            ).execute(arguments: [helpline.id, text, ms])
         }
-        let terms = try ConsentLedger.termsStamp(at: when, db: db)
+        let terms = config.terms(at: when)
         var callbackID: Int64?
         if let callbackReason {
-            callbackID = try queueCallback(
+            callbackID = try Self.queueCallback(
                 callID: callID, phone: input.call.caller, state: input.call.callerState, reason: callbackReason,
                 helplineID: helpline?.id, owedBy: listing?.providerID, at: when, db: db)
         }
@@ -169,14 +174,13 @@ extension Helpline {
             sql: "INSERT INTO attempts (call_id, seq, provider_id, offered_at, ring_deadline) VALUES (?, ?, ?, ?, ?)"
         ).execute(arguments: [callID, seq, provider.id, ms, ms + Int64(ringTimeout) * 1000])
         let local = CivilTime(when, in: provider.timeZone)
-        let bump = try db.cachedStatement(
+        try db.cachedStatement(
             sql: """
-                INSERT INTO provider_counters (period, period_key, provider_id, offered) VALUES (?, ?, ?, 1)
+                INSERT INTO provider_counters (period, period_key, provider_id, offered)
+                VALUES ('hour', ?1, ?4, 1), ('day', ?2, ?4, 1), ('month', ?3, ?4, 1)
                 ON CONFLICT (period, period_key, provider_id) DO UPDATE SET offered = offered + 1
-                """)
-        try bump.execute(arguments: ["hour", local.hourKey, provider.id])
-        try bump.execute(arguments: ["day", local.dayKey, provider.id])
-        try bump.execute(arguments: ["month", local.monthKey, provider.id])
+                """
+        ).execute(arguments: [local.hourKey, local.dayKey, local.monthKey, provider.id])
         try db.cachedStatement(
             sql: """
                 INSERT INTO provider_state (provider_id, last_offer_at) VALUES (?, ?)
@@ -186,11 +190,15 @@ extension Helpline {
     }
 
     /// Builds candidates with their live counters: offers this local hour, day and month (read
-    /// from counter rows, never counted over calls), calls ringing or connected, and last offer.
-    static func candidates(_ providers: [Provider], members: Set<Int64>?, at when: Date, options: Options, db: Database) throws
-        -> [Candidate]
-    {
+    /// from counter rows, never counted over calls), calls ringing or connected, and, when the
+    /// strategy orders by them, last offer times.
+    static func candidates(
+        _ providers: [Provider], members: Set<Int64>?, at when: Date, options: Options, db: Database, lastOffers: Bool = true
+    ) throws -> [Candidate] {
         let locals = providers.map { CivilTime(when, in: $0.timeZone) }
+        var index: [Int64: Int] = [:]
+        index.reserveCapacity(providers.count)
+        for (i, p) in providers.enumerated() { index[p.id] = i }
         let hourKeys = Set(locals.map(\.hourKey)).sorted()
         let dayKeys = Set(locals.map(\.dayKey)).sorted()
         let monthKeys = Set(locals.map(\.monthKey)).sorted()
@@ -201,15 +209,20 @@ extension Helpline {
                OR (period = 'day' AND period_key IN (\(marks(dayKeys.count))))
                OR (period = 'month' AND period_key IN (\(marks(monthKeys.count))))
             """
-        var counts: [String: Int] = [:]  // "period:key:provider"
+        var counters = [LiveCounters](repeating: LiveCounters(), count: providers.count)
         let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(hourKeys + dayKeys + monthKeys))
         while let row = try rows.next() {
-            let providerID: Int64 = row[0]
-            let period: String = row[1]
+            // A row counts only for the provider whose own local period it is.
+            guard let i = index[row[0]] else { continue }
             let key: Int = row[2]
-            counts["\(period):\(key):\(providerID)"] = row[3]
+            let offered: Int = row[3]
+            switch row[1] as String {
+            case "hour" where key == locals[i].hourKey: counters[i].hour = offered
+            case "day" where key == locals[i].dayKey: counters[i].day = offered
+            case "month" where key == locals[i].monthKey: counters[i].month = offered
+            default: break
+            }
         }
-        var concurrent: [Int64: Int] = [:]
         let ms = when.epochMilliseconds
         let live = try Row.fetchCursor(
             db.cachedStatement(
@@ -222,21 +235,21 @@ extension Helpline {
                         WHERE outcome = 'answered' AND ended_at IS NULL AND answered_at > ?)
                     GROUP BY provider_id
                     """), arguments: [ms, ms - Int64(options.maxCallLength * 1000)])
-        while let row = try live.next() { concurrent[row[0]] = row[1] }
-        var lastOffer: [Int64: Int64] = [:]
-        let states = try Row.fetchCursor(db.cachedStatement(sql: "SELECT provider_id, last_offer_at FROM provider_state"))
-        while let row = try states.next() {
-            if let at: Int64 = row[1] { lastOffer[row[0]] = at }
+        while let row = try live.next() {
+            if let i = index[row[0]] { counters[i].concurrent = row[1] }
         }
-        return zip(providers, locals).map { p, local in
-            Candidate(
-                provider: p,
-                counters: LiveCounters(
-                    hour: counts["hour:\(local.hourKey):\(p.id)", default: 0], day: counts["day:\(local.dayKey):\(p.id)", default: 0],
-                    month: counts["month:\(local.monthKey):\(p.id)", default: 0], concurrent: concurrent[p.id, default: 0],
-                    lastOfferAt: lastOffer[p.id].map(Date.init(epochMilliseconds:))),
-                isMember: members.map { $0.contains(p.id) } ?? true)
+        if lastOffers {
+            let states = try Row.fetchCursor(db.cachedStatement(sql: "SELECT provider_id, last_offer_at FROM provider_state"))
+            while let row = try states.next() {
+                if let i = index[row[0]], let at: Int64 = row[1] { counters[i].lastOfferAt = Date(epochMilliseconds: at) }
+            }
         }
+        var result: [Candidate] = []
+        result.reserveCapacity(providers.count)
+        for (i, p) in providers.enumerated() {
+            result.append(Candidate(provider: p, counters: counters[i], isMember: members.map { $0.contains(p.id) } ?? true))
+        }
+        return result
     }
 
     /// The provider this caller reached (answered) through this helpline within the window.
@@ -252,12 +265,17 @@ extension Helpline {
                     """), arguments: [callerSHA256, helplineID, since, when.epochMilliseconds])
     }
 
-    static func loadWeights(helplineID: Int64, db: Database) throws -> [Int64: Int] {
+    /// The helpline's stored rotation. The text is read every time (other processes move it), but
+    /// parsed only when it differs from the last text this process saw.
+    func loadWeights(helplineID: Int64, db: Database) throws -> [Int64: Int] {
         guard
             let text = try String.fetchOne(
                 db.cachedStatement(sql: "SELECT state FROM strategy_state WHERE helpline_id = ?"), arguments: [helplineID])
         else { return [:] }
-        return DecisionJSON.parseWeights(text)
+        if let cached = weightsCache.withLock({ $0[helplineID] }), cached.text == text { return cached.weights }
+        let weights = DecisionJSON.parseWeights(text)
+        weightsCache.withLock { $0[helplineID] = (text, weights) }
+        return weights
     }
 
     /// Inserts a pending callback owed for a call; returns its id.
@@ -279,40 +297,104 @@ extension Helpline {
 /// call, so it is compact, and its shapes are documented in the migration for auditors.
 enum DecisionJSON {
     static func ids(_ ids: [Int64]) -> String {
-        "[" + ids.map { String($0) }.joined(separator: ",") + "]"
+        var w = CompactJSON(capacity: ids.count * 4 + 2)
+        w.byte(UInt8(ascii: "["))
+        for (i, id) in ids.enumerated() {
+            if i > 0 { w.byte(UInt8(ascii: ",")) }
+            w.int(id)
+        }
+        w.byte(UInt8(ascii: "]"))
+        return w.string
     }
 
     /// `[[id,tier,weight],[id,tier,"reason"],...]`
     static func verdicts(_ verdicts: [Verdict]) -> String {
-        var out = "["
-        out.reserveCapacity(verdicts.count * 12 + 2)
+        var w = CompactJSON(capacity: verdicts.count * 14 + 2)
+        w.byte(UInt8(ascii: "["))
         for (i, v) in verdicts.enumerated() {
-            if i > 0 { out += "," }
-            out += "[" + String(v.providerID) + "," + String(v.tier) + ","
-            if let reason = v.reason {
-                out += "\"" + reason.rawValue + "\"]"
-            } else {
-                out += String(v.weight ?? 0) + "]"
-            }
+            if i > 0 { w.byte(UInt8(ascii: ",")) }
+            w.byte(UInt8(ascii: "["))
+            w.int(v.providerID)
+            w.byte(UInt8(ascii: ","))
+            w.int(v.tier)
+            w.byte(UInt8(ascii: ","))
+            if let reason = v.reason { w.plainString(reason.rawValue) } else { w.int(v.weight ?? 0) }
+            w.byte(UInt8(ascii: "]"))
         }
-        return out + "]"
+        w.byte(UInt8(ascii: "]"))
+        return w.string
+    }
+
+    private static func weightMap(_ weights: [Int64: Int], into w: inout CompactJSON) {
+        w.byte(UInt8(ascii: "{"))
+        for (i, id) in weights.keys.sorted().enumerated() {
+            if i > 0 { w.byte(UInt8(ascii: ",")) }
+            w.byte(UInt8(ascii: "\""))
+            w.int(id)
+            w.raw("\":")
+            w.int(weights[id] ?? 0)
+        }
+        w.byte(UInt8(ascii: "}"))
     }
 
     /// `{"w":{"id":current weight,...}}`
     static func weights(_ weights: [Int64: Int]) -> String {
-        "{\"w\":" + weightMap(weights) + "}"
-    }
-
-    private static func weightMap(_ weights: [Int64: Int]) -> String {
-        "{" + weights.keys.sorted().map { "\"\($0)\":\(weights[$0] ?? 0)" }.joined(separator: ",") + "}"
+        var w = CompactJSON(capacity: weights.count * 10 + 8)
+        w.raw("{\"w\":")
+        weightMap(weights, into: &w)
+        w.byte(UInt8(ascii: "}"))
+        return w.string
     }
 
     /// `{"w":{...},"seed":"<u64>"}`
     static func state(_ s: StrategyState) -> String {
-        "{\"w\":" + weightMap(s.currentWeights) + ",\"seed\":\"\(s.seed)\"}"
+        var w = CompactJSON(capacity: s.currentWeights.count * 10 + 40)
+        w.raw("{\"w\":")
+        weightMap(s.currentWeights, into: &w)
+        w.raw(",\"seed\":\"")
+        w.text(String(s.seed))
+        w.raw("\"}")
+        return w.string
     }
 
+    /// Reads `{"w":{"id":n,...}}` (as `weights` writes it) with a small scanner; anything else
+    /// falls back to a full JSON parse.
     static func parseWeights(_ text: String) -> [Int64: Int] {
+        var out: [Int64: Int] = [:]
+        var utf8 = Array(text.utf8)[...]
+        func expect(_ s: StaticString) -> Bool {
+            let want = s.withUTF8Buffer { Array($0) }
+            guard utf8.starts(with: want) else { return false }
+            utf8 = utf8.dropFirst(want.count)
+            return true
+        }
+        func number() -> Int64? {
+            var negative = false
+            if utf8.first == UInt8(ascii: "-") {
+                negative = true
+                utf8 = utf8.dropFirst()
+            }
+            var value: Int64 = 0
+            var digits = 0
+            while let c = utf8.first, c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9"), digits < 18 {
+                value = value * 10 + Int64(c - UInt8(ascii: "0"))
+                utf8 = utf8.dropFirst()
+                digits += 1
+            }
+            return digits > 0 ? (negative ? -value : value) : nil
+        }
+        if expect("{\"w\":{") {
+            while !expect("}") {
+                guard expect("\""), let id = number(), expect("\":"), let value = number() else { return parseWeightsSlowly(text) }
+                out[id] = Int(value)
+                _ = expect(",")
+            }
+            return out
+        }
+        return parseWeightsSlowly(text)
+    }
+
+    private static func parseWeightsSlowly(_ text: String) -> [Int64: Int] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
             let weights = object["w"] as? [String: Any]
         else { return [:] }
@@ -332,23 +414,38 @@ enum DecisionJSON {
 
     /// `{"s":caller state,"r":repeat provider,"c":[[id,revision,member,hour,day,month,concurrent,last_offer_at],...]}`
     static func input(_ input: RoutingInput) -> String {
-        var out = "{\"s\":" + (input.call.callerState.map { "\"\($0.code)\"" } ?? "null")
-        out += ",\"r\":" + (input.repeatProviderID.map { String($0) } ?? "null")
         let candidates: [Candidate]
         switch input.target {
         case .unknown: candidates = []
         case .listing(_, let c): candidates = [c]
         case .helpline(_, let cs): candidates = cs
         }
-        out += ",\"c\":["
-        out.reserveCapacity(candidates.count * 36 + 32)
+        var w = CompactJSON(capacity: candidates.count * 40 + 32)
+        w.raw("{\"s\":")
+        if let state = input.call.callerState { w.plainString(state.code) } else { w.raw("null") }
+        w.raw(",\"r\":")
+        if let r = input.repeatProviderID { w.int(r) } else { w.raw("null") }
+        w.raw(",\"c\":[")
         for (i, c) in candidates.enumerated() {
-            if i > 0 { out += "," }
+            if i > 0 { w.byte(UInt8(ascii: ",")) }
             let k = c.counters
-            out += "[" + String(c.provider.id) + "," + String(c.provider.revision) + "," + (c.isMember ? "1" : "0") + ","
-            out += String(k.hour) + "," + String(k.day) + "," + String(k.month) + "," + String(k.concurrent) + ","
-            out += (k.lastOfferAt.map { String($0.epochMilliseconds) } ?? "null") + "]"
+            w.byte(UInt8(ascii: "["))
+            w.int(c.provider.id)
+            w.byte(UInt8(ascii: ","))
+            w.int(c.provider.revision)
+            w.raw(c.isMember ? ",1," : ",0,")
+            w.int(k.hour)
+            w.byte(UInt8(ascii: ","))
+            w.int(k.day)
+            w.byte(UInt8(ascii: ","))
+            w.int(k.month)
+            w.byte(UInt8(ascii: ","))
+            w.int(k.concurrent)
+            w.byte(UInt8(ascii: ","))
+            if let last = k.lastOfferAt { w.int(last.epochMilliseconds) } else { w.raw("null") }
+            w.byte(UInt8(ascii: "]"))
         }
-        return out + "]}"
+        w.raw("]}")
+        return w.string
     }
 }

@@ -57,6 +57,8 @@ public final class Helpline: Sendable {
     let pool: DatabasePool
     /// Providers, listings and helplines, reread only when their configuration changes.
     let configCache = Locked<RoutingConfig?>(nil)
+    /// Each helpline's last seen rotation text and its parsed weights.
+    let weightsCache = Locked<[Int64: (text: String, weights: [Int64: Int])]>([:])
     var logger: Logger { options.logger }
 
     /// Opens (creating with mode 0600 and migrating, when needed) the database at `path`.
