@@ -3,7 +3,7 @@
 -- Every call received, routable or not.
 CREATE TABLE calls (
     id                   INTEGER PRIMARY KEY,
-    external_id          TEXT UNIQUE,                         -- telephony's call id; a resent route returns the same call
+    external_id          TEXT,                                -- telephony's call id; a resent route returns the same call
     received_at          INTEGER NOT NULL,
     caller               TEXT    NOT NULL,                    -- E.164; '' once purged
     caller_sha256        TEXT    NOT NULL,                    -- SHA-256 of the E.164 caller; survives a purge
@@ -20,6 +20,8 @@ CREATE TABLE calls (
     updated_at           INTEGER NOT NULL
 );
 CREATE INDEX calls_received ON calls (received_at);
+-- Partial, so calls without a telephony id cost no index write.
+CREATE UNIQUE INDEX calls_external ON calls (external_id) WHERE external_id IS NOT NULL;
 CREATE INDEX calls_repeat ON calls (caller_sha256, helpline_id, received_at);
 
 -- Each offer of a call to a provider, in order.
@@ -35,7 +37,6 @@ CREATE TABLE attempts (
     ended_at       INTEGER,                                   -- set with a failed outcome, or when an answered call ends
     UNIQUE (call_id, seq)
 );
-CREATE INDEX attempts_provider_offered ON attempts (provider_id, offered_at);
 -- What concurrency counts: offers still ringing (by deadline) and calls still connected (by
 -- answer time). Range scans over these read only offers inside the timeouts, so offers whose
 -- events were lost do not slow routing down as they pile up.
@@ -69,20 +70,19 @@ CREATE TABLE routing_decisions (
 );
 CREATE INDEX routing_decisions_decided ON routing_decisions (decided_at);
 
--- Offers per provider per local hour, day and month (in the provider's zone). Caps read these
--- rows, never a COUNT over calls, so the cost of routing does not grow with history.
-CREATE TABLE provider_counters (
-    provider_id  INTEGER NOT NULL REFERENCES providers (id),
-    period       TEXT    NOT NULL CHECK (period IN ('hour', 'day', 'month')),
-    period_key   INTEGER NOT NULL,                            -- 2026112514 | 20261125 | 202611, local to the provider
-    offered      INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (period, period_key, provider_id)               -- routing reads one key per period for all providers
-) WITHOUT ROWID;
-CREATE INDEX provider_counters_provider ON provider_counters (provider_id, period, period_key);
-
--- Live per-provider state.
-CREATE TABLE provider_state (
+-- Each provider's live counts: offers in its current local hour, day and month (the keys are
+-- periods of the provider's own zone), its last offer, and its run of unanswered offers. Caps
+-- and strategies read one row per provider and never count over calls, so routing costs the
+-- same on an empty database and on years of history. A key that is not the current period
+-- counts 0. `helpline doctor` recounts these from attempts.
+CREATE TABLE provider_live (
     provider_id          INTEGER PRIMARY KEY REFERENCES providers (id),
+    hour_key             INTEGER NOT NULL DEFAULT 0,          -- 2026112514
+    hour_offered         INTEGER NOT NULL DEFAULT 0,
+    day_key              INTEGER NOT NULL DEFAULT 0,          -- 20261125
+    day_offered          INTEGER NOT NULL DEFAULT 0,
+    month_key            INTEGER NOT NULL DEFAULT 0,          -- 202611
+    month_offered        INTEGER NOT NULL DEFAULT 0,
     last_offer_at        INTEGER,
     unanswered_in_a_row  INTEGER NOT NULL DEFAULT 0
 );
@@ -141,7 +141,7 @@ CREATE TABLE consent_records (
     terms_sha256   TEXT,
     note           TEXT    NOT NULL DEFAULT '',               -- e.g. 'no terms published'
     prev_hash      TEXT    NOT NULL CHECK (length(prev_hash) = 64),
-    hash           TEXT    NOT NULL UNIQUE CHECK (length(hash) = 64)
+    hash           TEXT    NOT NULL CHECK (length(hash) = 64)  -- unique by construction: each covers the previous
 );
 CREATE INDEX consent_records_caller ON consent_records (caller_sha256, seq);
 CREATE INDEX consent_records_call ON consent_records (call_id) WHERE call_id IS NOT NULL;

@@ -59,15 +59,12 @@ enum History {
                         SELECT id, caller, caller_sha256, 'no-answer', 1, received_at + 60000, 'returned', 1, received_at + 900000
                         FROM calls WHERE id > ? AND id % 10 = 0
                         """, arguments: [idBase])
-                for (period, format) in [("hour", "%Y%m%d%H"), ("day", "%Y%m%d"), ("month", "%Y%m")] {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO provider_counters (period, period_key, provider_id, offered)
-                            SELECT ?, CAST(strftime(?, received_at / 1000, 'unixepoch') AS INTEGER) AS k, answered_provider_id, count(*)
-                            FROM calls WHERE id > ? GROUP BY k, answered_provider_id
-                            ON CONFLICT (period, period_key, provider_id) DO UPDATE SET offered = offered + excluded.offered
-                            """, arguments: [period, format, idBase])
-                }
+                try db.execute(
+                    sql: """
+                        INSERT INTO provider_live (provider_id, last_offer_at)
+                        SELECT answered_provider_id, max(received_at) FROM calls WHERE id > ? GROUP BY answered_provider_id
+                        ON CONFLICT (provider_id) DO UPDATE SET last_offer_at = excluded.last_offer_at
+                        """, arguments: [idBase])
                 return .commit
             }
         }

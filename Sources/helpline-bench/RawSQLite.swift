@@ -36,8 +36,8 @@ final class RawSQLite {
             VALUES (?1, ?2, 'pool', 'weighted-round-robin', 'offer', ?3, 1, 1, 150, 0, '[2,3]', ?4, ?5, ?6)
             """,
             """
-            INSERT INTO provider_counters (period, period_key, provider_id, offered) VALUES ('day', ?1, ?2, 1)
-            ON CONFLICT (period, period_key, provider_id) DO UPDATE SET offered = offered + 1
+            INSERT INTO provider_live (provider_id, day_key, day_offered) VALUES (?2, ?1, 1)
+            ON CONFLICT (provider_id) DO UPDATE SET day_offered = day_offered + 1
             """,
             """
             INSERT INTO consent_records (seq, recorded_at, kind, mechanism, caller_sha256, call_id, terms_version, terms_sha256, note,

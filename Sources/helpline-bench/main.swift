@@ -54,17 +54,17 @@ if arguments.first == "worker", arguments.count >= 4, let seconds = Double(argum
 
 func runBenchmarks() throws {
     if arguments.first == "profile-route", arguments.count >= 3, let count = Int(arguments[2]) {
-    // For a profiler: route `count` calls on a fresh database at normal durability, so CPU shows.
-    let path = arguments[1]
-    _ = try BenchSetup.build(path: path)
-    var options = Helpline.Options()
-    options.durability = .normal
-    let h = try Helpline(path: path, options: options)
-    try routeCalls(h, from: 0, count: count, start: BenchSetup.startInstant())
-    exit(0)
-}
+        // For a profiler: route `count` calls on a fresh database at normal durability, so CPU shows.
+        let path = arguments[1]
+        _ = try BenchSetup.build(path: path)
+        var options = Helpline.Options()
+        options.durability = .normal
+        let h = try Helpline(path: path, options: options)
+        try routeCalls(h, from: 0, count: count, start: BenchSetup.startInstant())
+        exit(0)
+    }
 
-let quick = arguments.contains("--quick")
+    let quick = arguments.contains("--quick")
     let work = option("--work") ?? FileManager.default.temporaryDirectory.appendingPathComponent("helpline-bench-\(getpid())").path
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     let helplineBin = option("--helpline") ?? (URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/helpline")
@@ -187,7 +187,8 @@ let quick = arguments.contains("--quick")
     var cliSQLite: [Double] = []
     for i in 0..<cliRuns {
         let at = Instant.format(start.addingTimeInterval(Double(100_000 + i)), in: zone)
-        let r = try Measure.run(helplineBin, ["route", "--db", routeDB, "--to", BenchSetup.helplineNumber, "--from", BenchSetup.caller(900_000 + i), "--at", at])
+        let r = try Measure.run(
+            helplineBin, ["route", "--db", routeDB, "--to", BenchSetup.helplineNumber, "--from", BenchSetup.caller(900_000 + i), "--at", at])
         guard r.status == 0 else { throw BenchError.failed("helpline route exited \(r.status)") }
         cliRoute.append(r.seconds)
         let s = try Measure.run(sqlite3Bin, [routeDB, "INSERT INTO rejected_requests (at, reason) VALUES (\(i), 'bench');"])
@@ -213,7 +214,8 @@ let quick = arguments.contains("--quick")
     var reportFailures = 0
     while Measure.now() < reportEnd {
         let r = try Measure.run(
-            helplineBin, ["report", "daily", "--db", routeDB, "--date", LocalDate(start, in: zone).description, "--tz", "America/New_York", "--format", "json"])
+            helplineBin,
+            ["report", "daily", "--db", routeDB, "--date", LocalDate(start, in: zone).description, "--tz", "America/New_York", "--format", "json"])
         if r.status != 0 { reportFailures += 1 }
         reportsDuring += 1
     }

@@ -29,7 +29,8 @@ struct ListingCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List listings.", discussion: "Example: helpline listing list --all")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List listings.", discussion: "Example: helpline listing list --all")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Flag(name: .long, help: "Include removed listings.") var all = false

@@ -69,7 +69,8 @@ struct NumberCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List helpline numbers.", discussion: "Example: helpline number list")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List helpline numbers.", discussion: "Example: helpline number list")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 
@@ -89,7 +90,8 @@ struct NumberCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one helpline number.", discussion: "Example: helpline number show 8009151270")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show one helpline number.", discussion: "Example: helpline number show 8009151270")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Argument(help: "The helpline number.") var number: String

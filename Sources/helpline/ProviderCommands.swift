@@ -88,7 +88,8 @@ struct ProviderCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List providers.", discussion: "Example: helpline provider list --all")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List providers.", discussion: "Example: helpline provider list --all")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Flag(name: .long, help: "Include removed providers.") var all = false

@@ -35,7 +35,8 @@ struct TermsCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List published versions.", discussion: "Example: helpline terms list")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List published versions.", discussion: "Example: helpline terms list")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 

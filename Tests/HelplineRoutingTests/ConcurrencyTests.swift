@@ -50,7 +50,7 @@ struct ConcurrencyTests {
         #expect(byProvider[1] == 25)
         #expect(byProvider[2] == 4 * perProcess - 25)
         let h = try Helpline(path: db)
-        let stored = try h.read { try Int.fetchOne($0, sql: "SELECT offered FROM provider_counters WHERE provider_id = 1 AND period = 'day'") }
+        let stored = try h.read { try Int.fetchOne($0, sql: "SELECT day_offered FROM provider_live WHERE provider_id = 1") }
         #expect(stored == 25)
         #expect(try h.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM calls") } == 4 * perProcess)
         #expect(try h.verifyConsent().isIntact)

@@ -178,14 +178,16 @@ struct RoutingStoreTests {
         // 00:30 in Denver is a new day (and a new month) there, though it is 02:30 in New York.
         try f.clock.set("2026-12-01T00:30:00-07:00")
         #expect(try route().provider?.id == f.b.id)
-        let counters = try f.helpline.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT period, period_key, offered FROM provider_counters WHERE provider_id = ? ORDER BY period, period_key",
+        let live = try f.helpline.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT hour_key, hour_offered, day_key, day_offered, month_key, month_offered FROM provider_live WHERE provider_id = ?",
                 arguments: [f.b.id]
-            )
-            .map { "\($0["period"] as String):\($0["period_key"] as Int):\($0["offered"] as Int)" }
+            ).map { row in (0..<6).map { i in row[i] as Int } }
         }
-        #expect(counters == ["day:20261130:2", "day:20261201:1", "hour:2026113023:2", "hour:2026120100:1", "month:202611:2", "month:202612:1"])
+        #expect(live == [2026120100, 1, 20261201, 1, 202612, 1])
+        // The report for Nov 30 counts B's two offers against its cap, in Denver's day.
+        let report = try f.helpline.dailyReport(for: try LocalDate(parsing: "2026-11-30"), in: Fixture.denver)
+        #expect(report.providers.first { $0.id == f.b.id }?.dailyCapUsed == 2)
     }
 
     @Test("concurrency counts ringing and connected offers; a lost event stops counting after the timeouts")
@@ -272,7 +274,7 @@ struct RoutingStoreTests {
         let f = try RoutingFixture()
         _ = try f.helpline.route(to: f.helplineNumber, from: "3035550100")
         let tables = [
-            "calls", "attempts", "routing_decisions", "provider_counters", "provider_state", "strategy_state", "consent_records", "callbacks",
+            "calls", "attempts", "routing_decisions", "provider_live", "strategy_state", "consent_records", "callbacks",
         ]
         func snapshot() throws -> [String] {
             try tables.map { table in

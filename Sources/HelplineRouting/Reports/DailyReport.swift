@@ -238,8 +238,21 @@ struct DailyReportQuery {
             l.firstOffers = row[1]
             lines[l.id] = l
         }
-        let dayKey = date.year * 10000 + date.month * 100 + date.day
-        let providers = try Row.fetchAll(db, sql: "SELECT id, name, status, daily_cap FROM providers ORDER BY id")
+        let providers = try Row.fetchAll(db, sql: "SELECT id, name, status, daily_cap, time_zone FROM providers ORDER BY id")
+        // Cap usage counts offers on the report date in each provider's own zone: one range
+        // scan of attempts_offered per zone in use.
+        var capUsed: [Int64: Int] = [:]
+        for zoneName in Set(providers.map { $0["time_zone"] as String }) {
+            guard let providerZone = TimeZone(identifier: zoneName) else { continue }
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT provider_id, count(*) FROM attempts WHERE offered_at >= ? AND offered_at < ? GROUP BY provider_id",
+                arguments: [date.start(in: providerZone).epochMilliseconds, date.next.start(in: providerZone).epochMilliseconds])
+            let inZone = Set(providers.filter { ($0["time_zone"] as String) == zoneName }.map { $0["id"] as Int64 })
+            while let row = try rows.next() {
+                let id: Int64 = row[0]
+                if inZone.contains(id) { capUsed[id] = row[1] }
+            }
+        }
         var result: [DailyReport.ProviderLine] = []
         for p in providers {
             let id: Int64 = p["id"]
@@ -249,10 +262,7 @@ struct DailyReportQuery {
             l.name = p["name"]
             l.status = status
             l.dailyCap = p["daily_cap"]
-            l.dailyCapUsed =
-                try Int.fetchOne(
-                    db, sql: "SELECT offered FROM provider_counters WHERE period = 'day' AND period_key = ? AND provider_id = ?",
-                    arguments: [dayKey, id]) ?? 0
+            l.dailyCapUsed = capUsed[id, default: 0]
             l.answerRate = l.offered > 0 ? Double(l.answered) / Double(l.offered) : nil
             result.append(l)
         }

@@ -50,110 +50,110 @@ public enum Router {
     }
 
     private static func decidePool(helpline: HelplineNumber, candidates: [Candidate], input: RoutingInput) -> Decision {
-        let sorted = candidates.filter { $0.provider.status != .removed }.sorted { $0.provider.id < $1.provider.id }
-        var reasons: [Int64: ExclusionReason] = [:]
-        var eligible: [Candidate] = []
-        for c in sorted {
-            if let reason = exclusion(for: c, call: input.call) {
-                reasons[c.provider.id] = reason
-            } else {
-                eligible.append(c)
-            }
+        // Work on indices into `candidates`: a candidate carries a whole provider, and copying
+        // fifty of them several times per call would cost more than the decision itself.
+        var order = [Int](candidates.indices.filter { candidates[$0].provider.status != .removed })
+        order.sort { candidates[$0].provider.id < candidates[$1].provider.id }
+        var reasons = [ExclusionReason?](repeating: nil, count: candidates.count)
+        var eligible: [Int] = []
+        eligible.reserveCapacity(order.count)
+        for i in order {
+            reasons[i] = exclusion(for: candidates[i], call: input.call)
+            if reasons[i] == nil { eligible.append(i) }
         }
-        let tiers = Dictionary(grouping: eligible, by: { $0.provider.priority })
+        var tiers: [Int: [Int]] = [:]
+        for i in eligible { tiers[candidates[i].provider.priority, default: []].append(i) }
         let tierOrder = tiers.keys.sorted()
         var state = input.strategyState
         var rng = SplitMix64(seed: state.seed)
         let strategy = helpline.strategy
+        let topTier = tierOrder.first
+        let tierWeight = topTier.map { t in tiers[t, default: []].reduce(0) { $0 + candidates[$1].provider.weight } } ?? 0
 
-        func verdicts(topTier: Int?) -> [Verdict] {
-            let tierWeight = topTier.map { t in tiers[t, default: []].reduce(0) { $0 + $1.provider.weight } } ?? 0
-            return sorted.map { c in
-                let p = c.provider
-                if let reason = reasons[p.id] { return Verdict(providerID: p.id, tier: p.priority, reason: reason, share: nil) }
-                let share = p.priority == topTier && tierWeight > 0 ? Double(p.weight) / Double(tierWeight) : 0
-                return Verdict(providerID: p.id, tier: p.priority, reason: nil, share: share, weight: p.weight)
-            }
+        let verdicts = order.map { i -> Verdict in
+            let p = candidates[i].provider
+            if let reason = reasons[i] { return Verdict(providerID: p.id, tier: p.priority, reason: reason, share: nil) }
+            let share = p.priority == topTier && tierWeight > 0 ? Double(p.weight) / Double(tierWeight) : 0
+            return Verdict(providerID: p.id, tier: p.priority, reason: nil, share: share, weight: p.weight)
         }
 
-        guard let topTier = tierOrder.first else {
+        guard let topTier else {
             return Decision(
                 kind: .pool, outcome: .callback(.noEligibleProvider), fallbacks: [], sticky: false, strategy: strategy.rawValue,
-                verdicts: verdicts(topTier: nil), tier: nil, stateBefore: input.strategyState, stateAfter: input.strategyState)
+                verdicts: verdicts, tier: nil, stateBefore: input.strategyState, stateAfter: input.strategyState)
         }
 
-        let stickyID = input.repeatProviderID.flatMap { id in eligible.contains { $0.provider.id == id } ? id : nil }
-        var order: [Int64] = []
+        let stickyID = input.repeatProviderID.flatMap { id in eligible.contains { candidates[$0].provider.id == id } ? id : nil }
+        var ranked: [Int64] = []
+        ranked.reserveCapacity(eligible.count)
         for (index, tier) in tierOrder.enumerated() {
             // Only the tier that takes a non-sticky call advances the rotation; the others are
             // ordered as they stand.
             let advance = index == 0 && stickyID == nil
-            order += orderTier(tiers[tier, default: []], strategy: strategy, state: &state, rng: &rng, advance: advance)
+            ranked += orderTier(tiers[tier, default: []], of: candidates, strategy: strategy, state: &state, rng: &rng, advance: advance)
         }
         let chosen: Int64
         if let stickyID {
             chosen = stickyID
-            order.removeAll { $0 == stickyID }
+            ranked.removeAll { $0 == stickyID }
         } else {
-            chosen = order.removeFirst()
+            chosen = ranked.removeFirst()
         }
-        let chosenTier = eligible.first { $0.provider.id == chosen }?.provider.priority ?? topTier
+        let chosenTier = eligible.first { candidates[$0].provider.id == chosen }.map { candidates[$0].provider.priority } ?? topTier
         return Decision(
-            kind: .pool, outcome: .offer(providerID: chosen), fallbacks: Array(order.prefix(max(0, helpline.maxAttempts - 1))),
-            sticky: stickyID != nil, strategy: strategy.rawValue, verdicts: verdicts(topTier: topTier), tier: chosenTier,
-            stateBefore: input.strategyState, stateAfter: state, topTier: topTier,
-            tierWeight: tiers[topTier, default: []].reduce(0) { $0 + $1.provider.weight })
+            kind: .pool, outcome: .offer(providerID: chosen), fallbacks: Array(ranked.prefix(max(0, helpline.maxAttempts - 1))),
+            sticky: stickyID != nil, strategy: strategy.rawValue, verdicts: verdicts, tier: chosenTier,
+            stateBefore: input.strategyState, stateAfter: state, topTier: topTier, tierWeight: tierWeight)
     }
 
-    /// Orders one tier's eligible providers by the strategy; with `advance`, the first is the pick
-    /// and the strategy state moves on as if it was offered.
+    /// Orders one tier's eligible providers (indices into `candidates`) by the strategy; with
+    /// `advance`, the first is the pick and the strategy state moves on as if it was offered.
     static func orderTier(
-        _ members: [Candidate], strategy: RoutingStrategy, state: inout StrategyState, rng: inout SplitMix64, advance: Bool
+        _ members: [Int], of candidates: [Candidate], strategy: RoutingStrategy, state: inout StrategyState, rng: inout SplitMix64,
+        advance: Bool
     ) -> [Int64] {
-        let byID = members.sorted { $0.provider.id < $1.provider.id }
+        let byID = members.sorted { candidates[$0].provider.id < candidates[$1].provider.id }
+        func id(_ i: Int) -> Int64 { candidates[i].provider.id }
+        func weight(_ i: Int) -> Int { candidates[i].provider.weight }
+        func last(_ i: Int) -> Date { candidates[i].counters.lastOfferAt ?? .distantPast }
         switch strategy {
         case .weightedRoundRobin:
             // Smooth weighted round robin (as in nginx): every member gains its weight, the
             // largest current weight wins and pays back the tier's total.
-            let total = byID.reduce(0) { $0 + $1.provider.weight }
-            var current: [Int64: Int] = [:]
-            for c in byID { current[c.provider.id] = state.currentWeights[c.provider.id, default: 0] + c.provider.weight }
-            let ranked = byID.map(\.provider.id).sorted { a, b in
-                let (ca, cb) = (current[a, default: 0], current[b, default: 0])
-                return ca != cb ? ca > cb : a < b
+            let total = byID.reduce(0) { $0 + weight($1) }
+            let current = byID.map { state.currentWeights[id($0), default: 0] + weight($0) }
+            let ranked = byID.indices.sorted { a, b in
+                current[a] != current[b] ? current[a] > current[b] : id(byID[a]) < id(byID[b])
             }
-            if advance, let first = ranked.first {
-                current[first, default: 0] -= total
-                for (id, value) in current { state.currentWeights[id] = value }
+            if advance {
+                for (k, i) in byID.enumerated() { state.currentWeights[id(i)] = current[k] }
+                if let first = ranked.first { state.currentWeights[id(byID[first]), default: 0] -= total }
             }
-            return ranked
+            return ranked.map { id(byID[$0]) }
         case .leastRecent:
-            return byID.sorted { a, b in
-                let (ta, tb) = (a.counters.lastOfferAt ?? .distantPast, b.counters.lastOfferAt ?? .distantPast)
-                return ta != tb ? ta < tb : a.provider.id < b.provider.id
-            }.map(\.provider.id)
+            return byID.sorted { a, b in last(a) != last(b) ? last(a) < last(b) : id(a) < id(b) }.map(id)
         case .fewestCalls:
             return byID.sorted { a, b in
-                if a.counters.day != b.counters.day { return a.counters.day < b.counters.day }
-                let (ta, tb) = (a.counters.lastOfferAt ?? .distantPast, b.counters.lastOfferAt ?? .distantPast)
-                return ta != tb ? ta < tb : a.provider.id < b.provider.id
-            }.map(\.provider.id)
+                let (da, db) = (candidates[a].counters.day, candidates[b].counters.day)
+                if da != db { return da < db }
+                return last(a) != last(b) ? last(a) < last(b) : id(a) < id(b)
+            }.map(id)
         case .weightedRandom:
             // Weighted sampling without replacement, driven by the recorded seed.
             var pool = byID
             var order: [Int64] = []
             while !pool.isEmpty {
-                let total = pool.reduce(0) { $0 + $1.provider.weight }
+                let total = pool.reduce(0) { $0 + weight($1) }
                 var r = Int(rng.next() % UInt64(total))
                 var index = 0
-                for (i, c) in pool.enumerated() {
-                    if r < c.provider.weight {
-                        index = i
+                for (k, i) in pool.enumerated() {
+                    if r < weight(i) {
+                        index = k
                         break
                     }
-                    r -= c.provider.weight
+                    r -= weight(i)
                 }
-                order.append(pool.remove(at: index).provider.id)
+                order.append(id(pool.remove(at: index)))
             }
             return order
         }

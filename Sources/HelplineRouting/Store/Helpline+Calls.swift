@@ -33,7 +33,7 @@ extension Helpline {
                     arguments: [ms, current.providerID, ms, callID])
                 try db.execute(
                     sql: """
-                        INSERT INTO provider_state (provider_id, unanswered_in_a_row) VALUES (?, 0)
+                        INSERT INTO provider_live (provider_id, unanswered_in_a_row) VALUES (?, 0)
                         ON CONFLICT (provider_id) DO UPDATE SET unanswered_in_a_row = 0
                         """, arguments: [current.providerID])
             default:
@@ -200,12 +200,12 @@ extension Helpline {
         guard failure != .failed else { return }
         try db.execute(
             sql: """
-                INSERT INTO provider_state (provider_id, unanswered_in_a_row) VALUES (?, 1)
+                INSERT INTO provider_live (provider_id, unanswered_in_a_row) VALUES (?, 1)
                 ON CONFLICT (provider_id) DO UPDATE SET unanswered_in_a_row = unanswered_in_a_row + 1
                 """, arguments: [attempt.providerID])
         let run =
             try Int.fetchOne(
-                db, sql: "SELECT unanswered_in_a_row FROM provider_state WHERE provider_id = ?", arguments: [attempt.providerID]) ?? 0
+                db, sql: "SELECT unanswered_in_a_row FROM provider_live WHERE provider_id = ?", arguments: [attempt.providerID]) ?? 0
         let provider = try Self.fetchProvider(attempt.providerID, db: db)
         if let limit = provider.autoPauseAfter, run >= limit, provider.status == .active {
             try db.execute(

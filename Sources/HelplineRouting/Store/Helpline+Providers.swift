@@ -136,7 +136,7 @@ extension Helpline {
                 arguments: [status.rawValue, time.epochMilliseconds, id])
             if status == .active {
                 // A resumed provider starts a fresh run of unanswered offers.
-                try db.execute(sql: "UPDATE provider_state SET unanswered_in_a_row = 0 WHERE provider_id = ?", arguments: [id])
+                try db.execute(sql: "UPDATE provider_live SET unanswered_in_a_row = 0 WHERE provider_id = ?", arguments: [id])
             }
             try Self.recordStatusChange(db: db, providerID: id, to: status, at: time)
             return try Self.fetchProvider(id, db: db)

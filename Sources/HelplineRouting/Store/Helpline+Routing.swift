@@ -40,7 +40,7 @@ extension Helpline {
         let result: RouteResult = try write { db in
             if let externalID,
                 let existing = try Int64.fetchOne(
-                    db.cachedStatement(sql: "SELECT id FROM calls WHERE external_id = ?"), arguments: [externalID])
+                    db.cachedStatement(sql: "SELECT id FROM calls WHERE external_id = ? AND external_id IS NOT NULL"), arguments: [externalID])
             {
                 return try Self.routeResult(callID: existing, db: db)
             }
@@ -54,16 +54,14 @@ extension Helpline {
             var listing: Listing?
             if let number = dialedNumber, let l = config.listingsByNumber[number.e164], let p = config.providers[l.providerID] {
                 listing = l
-                guard let candidate = try Self.candidates([p], members: nil, at: when, options: options, db: db, lastOffers: false).first
+                guard let candidate = try Self.candidates([p], members: nil, at: when, options: options, db: db).first
                 else { throw StoreError.sqlite(code: 0, message: "no candidate for listing \(l.id)") }
                 input.target = .listing(l, candidate)
             } else if let number = dialedNumber, let h = config.helplinesByNumber[number.e164] {
                 helpline = h
                 let providers = config.providerOrder.compactMap { config.providers[$0] }
                 let members = h.members.map(Set.init)
-                let needsLastOffers = h.strategy == .leastRecent || h.strategy == .fewestCalls
-                input.target = .helpline(
-                    h, try Self.candidates(providers, members: members, at: when, options: options, db: db, lastOffers: needsLastOffers))
+                input.target = .helpline(h, try Self.candidates(providers, members: members, at: when, options: options, db: db))
                 input.repeatProviderID = try Self.repeatProvider(
                     callerSHA256: callerHash, helplineID: h.id, windowDays: h.repeatWindowDays, at: when, db: db)
                 input.strategyState = StrategyState(
@@ -174,54 +172,52 @@ extension Helpline {
             sql: "INSERT INTO attempts (call_id, seq, provider_id, offered_at, ring_deadline) VALUES (?, ?, ?, ?, ?)"
         ).execute(arguments: [callID, seq, provider.id, ms, ms + Int64(ringTimeout) * 1000])
         let local = CivilTime(when, in: provider.timeZone)
+        // Each period's count restarts when its key moves on; an offer backdated into an
+        // earlier period than the row holds leaves the current counts alone.
         try db.cachedStatement(
             sql: """
-                INSERT INTO provider_counters (period, period_key, provider_id, offered)
-                VALUES ('hour', ?1, ?4, 1), ('day', ?2, ?4, 1), ('month', ?3, ?4, 1)
-                ON CONFLICT (period, period_key, provider_id) DO UPDATE SET offered = offered + 1
+                INSERT INTO provider_live (provider_id, hour_key, hour_offered, day_key, day_offered, month_key, month_offered, last_offer_at)
+                VALUES (?4, ?1, 1, ?2, 1, ?3, 1, ?5)
+                ON CONFLICT (provider_id) DO UPDATE SET
+                    hour_offered = CASE WHEN hour_key = excluded.hour_key THEN hour_offered + 1
+                                        WHEN hour_key < excluded.hour_key THEN 1 ELSE hour_offered END,
+                    hour_key = max(hour_key, excluded.hour_key),
+                    day_offered = CASE WHEN day_key = excluded.day_key THEN day_offered + 1
+                                       WHEN day_key < excluded.day_key THEN 1 ELSE day_offered END,
+                    day_key = max(day_key, excluded.day_key),
+                    month_offered = CASE WHEN month_key = excluded.month_key THEN month_offered + 1
+                                         WHEN month_key < excluded.month_key THEN 1 ELSE month_offered END,
+                    month_key = max(month_key, excluded.month_key),
+                    last_offer_at = max(coalesce(last_offer_at, 0), excluded.last_offer_at)
                 """
-        ).execute(arguments: [local.hourKey, local.dayKey, local.monthKey, provider.id])
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO provider_state (provider_id, last_offer_at) VALUES (?, ?)
-                ON CONFLICT (provider_id) DO UPDATE SET last_offer_at = max(coalesce(last_offer_at, 0), excluded.last_offer_at)
-                """
-        ).execute(arguments: [provider.id, ms])
+        ).execute(arguments: [local.hourKey, local.dayKey, local.monthKey, provider.id, ms])
     }
 
     /// Builds candidates with their live counters: offers this local hour, day and month (read
-    /// from counter rows, never counted over calls), calls ringing or connected, and, when the
-    /// strategy orders by them, last offer times.
+    /// from one live row per provider, never counted over calls), calls ringing or connected,
+    /// and last offer times.
     static func candidates(
-        _ providers: [Provider], members: Set<Int64>?, at when: Date, options: Options, db: Database, lastOffers: Bool = true
+        _ providers: [Provider], members: Set<Int64>?, at when: Date, options: Options, db: Database
     ) throws -> [Candidate] {
         let locals = providers.map { CivilTime(when, in: $0.timeZone) }
         var index: [Int64: Int] = [:]
         index.reserveCapacity(providers.count)
         for (i, p) in providers.enumerated() { index[p.id] = i }
-        let hourKeys = Set(locals.map(\.hourKey)).sorted()
-        let dayKeys = Set(locals.map(\.dayKey)).sorted()
-        let monthKeys = Set(locals.map(\.monthKey)).sorted()
-        func marks(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ",") }
-        let sql = """
-            SELECT provider_id, period, period_key, offered FROM provider_counters
-            WHERE (period = 'hour' AND period_key IN (\(marks(hourKeys.count))))
-               OR (period = 'day' AND period_key IN (\(marks(dayKeys.count))))
-               OR (period = 'month' AND period_key IN (\(marks(monthKeys.count))))
-            """
         var counters = [LiveCounters](repeating: LiveCounters(), count: providers.count)
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(hourKeys + dayKeys + monthKeys))
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT provider_id, hour_key, hour_offered, day_key, day_offered, month_key, month_offered, last_offer_at
+                    FROM provider_live
+                    """))
         while let row = try rows.next() {
-            // A row counts only for the provider whose own local period it is.
+            // A count holds only while its key is the provider's current local period.
             guard let i = index[row[0]] else { continue }
-            let key: Int = row[2]
-            let offered: Int = row[3]
-            switch row[1] as String {
-            case "hour" where key == locals[i].hourKey: counters[i].hour = offered
-            case "day" where key == locals[i].dayKey: counters[i].day = offered
-            case "month" where key == locals[i].monthKey: counters[i].month = offered
-            default: break
-            }
+            let local = locals[i]
+            if (row[1] as Int) == local.hourKey { counters[i].hour = row[2] }
+            if (row[3] as Int) == local.dayKey { counters[i].day = row[4] }
+            if (row[5] as Int) == local.monthKey { counters[i].month = row[6] }
+            if let at: Int64 = row[7] { counters[i].lastOfferAt = Date(epochMilliseconds: at) }
         }
         let ms = when.epochMilliseconds
         let live = try Row.fetchCursor(
@@ -237,12 +233,6 @@ extension Helpline {
                     """), arguments: [ms, ms - Int64(options.maxCallLength * 1000)])
         while let row = try live.next() {
             if let i = index[row[0]] { counters[i].concurrent = row[1] }
-        }
-        if lastOffers {
-            let states = try Row.fetchCursor(db.cachedStatement(sql: "SELECT provider_id, last_offer_at FROM provider_state"))
-            while let row = try states.next() {
-                if let i = index[row[0]], let at: Int64 = row[1] { counters[i].lastOfferAt = Date(epochMilliseconds: at) }
-            }
         }
         var result: [Candidate] = []
         result.reserveCapacity(providers.count)

@@ -131,10 +131,14 @@ public func sha256Hex(_ text: String) -> String {
 
 /// Lowercase hex SHA-256 of some bytes.
 public func sha256Hex(_ data: Data) -> String {
-    SHA256.hash(data: data).map { byte in
-        let hex = String(byte, radix: 16)
-        return byte < 16 ? "0" + hex : hex
-    }.joined()
+    let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    var out = [UInt8]()
+    out.reserveCapacity(64)
+    for byte in SHA256.hash(data: data) {
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 0x0f)])
+    }
+    return String(decoding: out, as: UTF8.self)
 }
 
 extension Date {
