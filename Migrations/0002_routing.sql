@@ -61,14 +61,20 @@ CREATE TABLE routing_decisions (
     -- Every candidate's verdict, compact because it is written for every call:
     --   [provider_id, tier, weight] when eligible (its share is weight / tier_weight if tier = top_tier, else 0)
     --   [provider_id, tier, "reason"] when excluded
-    candidates          TEXT    NOT NULL DEFAULT '[]',
-    -- The strategy state read: {"w": {"<provider id>": current weight, ...}, "seed": "<u64>"}
-    state_before        TEXT    NOT NULL DEFAULT '{}',
-    -- What else the decision read, for replay: {"s": caller state, "r": repeat provider,
-    --   "c": [[provider_id, revision, member 0|1, hour, day, month, concurrent, last_offer_at], ...]}
-    input               TEXT    NOT NULL DEFAULT '{}'
+    candidates          TEXT    NOT NULL DEFAULT '[]'
 );
 CREATE INDEX routing_decisions_decided ON routing_decisions (decided_at);
+
+-- What a decision read besides its candidates, kept apart so that reports scanning decisions
+-- read narrow rows. One row per decision, keyed by the call.
+CREATE TABLE decision_inputs (
+    call_id       INTEGER PRIMARY KEY REFERENCES calls (id),
+    -- The strategy state read: {"w": {"<provider id>": current weight, ...}, "seed": "<u64>"}
+    state_before  TEXT NOT NULL,
+    -- {"s": caller state, "r": repeat provider,
+    --  "c": [[provider_id, revision, member 0|1, hour, day, month, concurrent, last_offer_at], ...]}
+    input         TEXT NOT NULL
+);
 
 -- Each provider's live counts: offers in its current local hour, day and month (the keys are
 -- periods of the provider's own zone), its last offer, and its run of unanswered offers. Caps

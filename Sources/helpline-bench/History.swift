@@ -41,10 +41,13 @@ enum History {
                 try db.execute(
                     sql: """
                         INSERT INTO routing_decisions (call_id, decided_at, kind, strategy, outcome, chosen_provider_id, tier, top_tier,
-                            tier_weight, sticky, fallbacks, candidates, state_before, input)
-                        SELECT id, received_at, 'pool', 'weighted-round-robin', 'offer', answered_provider_id, 1, 1, 150, 0, '[2,3]', ?, ?, ?
+                            tier_weight, sticky, fallbacks, candidates)
+                        SELECT id, received_at, 'pool', 'weighted-round-robin', 'offer', answered_provider_id, 1, 1, 150, 0, '[2,3]', ?
                         FROM calls WHERE id > ?
-                        """, arguments: [sample.candidates, sample.state, sample.input, idBase])
+                        """, arguments: [sample.candidates, idBase])
+                try db.execute(
+                    sql: "INSERT INTO decision_inputs (call_id, state_before, input) SELECT id, ?, ? FROM calls WHERE id > ?",
+                    arguments: [sample.state, sample.input, idBase])
                 try db.execute(
                     sql: """
                         INSERT INTO consent_records (seq, recorded_at, kind, mechanism, caller_sha256, call_id, terms_version, terms_sha256,
@@ -68,6 +71,8 @@ enum History {
                 return .commit
             }
         }
+        // Leave the file as a running system would: checkpointed, with an empty WAL.
+        try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         try queue.close()
     }
 }

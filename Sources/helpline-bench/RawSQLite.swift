@@ -32,8 +32,8 @@ final class RawSQLite {
             "INSERT INTO attempts (call_id, seq, provider_id, offered_at, ring_deadline) VALUES (?1, 1, ?2, ?3, ?3 + 20000)",
             """
             INSERT INTO routing_decisions (call_id, decided_at, kind, strategy, outcome, chosen_provider_id, tier, top_tier, tier_weight,
-                sticky, fallbacks, candidates, state_before, input)
-            VALUES (?1, ?2, 'pool', 'weighted-round-robin', 'offer', ?3, 1, 1, 150, 0, '[2,3]', ?4, ?5, ?6)
+                sticky, fallbacks, candidates)
+            VALUES (?1, ?2, 'pool', 'weighted-round-robin', 'offer', ?3, 1, 1, 150, 0, '[2,3]', ?4)
             """,
             """
             INSERT INTO provider_live (provider_id, day_key, day_offered) VALUES (?2, ?1, 1)
@@ -44,6 +44,8 @@ final class RawSQLite {
                 prev_hash, hash) VALUES (?1, ?2, 'consent', 'call', ?3, ?4, 1, ?5, '', ?6, ?7)
             """,
             "COMMIT",
+            // The decision's inputs live in their own narrow-scan-friendly table; the floor writes the same bytes.
+            "INSERT INTO decision_inputs (call_id, state_before, input) VALUES (?1, ?2, ?3)",
         ] {
             var stmt: OpaquePointer?
             guard sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil) == SQLITE_OK else {
@@ -89,7 +91,8 @@ final class RawSQLite {
         let callID = sqlite3_last_insert_rowid(db)
         let provider = Int64(1 + n % 50)
         try run(2, [callID, provider, ms])
-        try run(3, [callID, ms, provider, candidates, state, input])
+        try run(3, [callID, ms, provider, candidates])
+        try run(7, [callID, state, input])
         try run(4, [20_261_125, provider])
         seq += 1
         let prev = String(format: "%064llx", seq - 1)

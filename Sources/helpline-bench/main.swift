@@ -79,7 +79,7 @@ func runBenchmarks() throws {
     _ = try BenchSetup.build(path: rawDB)
     try routeCalls(routed, from: 0, count: 100, start: start)
     let sample = try DatabaseQueue(path: routeDB).read { db -> (String, String, String) in
-        let row = try Row.fetchOne(db, sql: "SELECT candidates, state_before, input FROM routing_decisions ORDER BY id DESC LIMIT 1")
+        let row = try Row.fetchOne(db, sql: "SELECT d.candidates, i.state_before, i.input FROM routing_decisions d JOIN decision_inputs i USING (call_id) ORDER BY d.id DESC LIMIT 1")
         return (row?[0] ?? "[]", row?[1] ?? "{}", row?[2] ?? "{}")
     }
     let raw = try RawSQLite(path: rawDB, synchronous: "FULL", candidates: sample.0, state: sample.1, input: sample.2)

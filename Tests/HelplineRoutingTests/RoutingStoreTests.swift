@@ -274,7 +274,7 @@ struct RoutingStoreTests {
         let f = try RoutingFixture()
         _ = try f.helpline.route(to: f.helplineNumber, from: "3035550100")
         let tables = [
-            "calls", "attempts", "routing_decisions", "provider_live", "strategy_state", "consent_records", "callbacks",
+            "calls", "attempts", "routing_decisions", "decision_inputs", "provider_live", "strategy_state", "consent_records", "callbacks",
         ]
         func snapshot() throws -> [String] {
             try tables.map { table in

@@ -214,29 +214,12 @@ struct DailyReportQuery {
             values.append(row[1])
         }
         flush()
-        let entitled = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT json_extract(j.value, '$[0]'), sum(CASE WHEN json_type(j.value, '$[2]') = 'integer' AND json_extract(j.value, '$[1]') = d.top_tier AND d.tier_weight > 0 THEN json_extract(j.value, '$[2]') * 1.0 / d.tier_weight ELSE 0 END)
-                FROM routing_decisions d, json_each(d.candidates) j
-                WHERE d.decided_at >= ? AND d.decided_at < ? AND d.kind = 'pool' AND d.sticky = 0
-                GROUP BY 1
-                """, arguments: [start, end])
-        while let row = try entitled.next() {
-            var l = line(row[0])
-            l.expectedOffered = row[1]
-            lines[l.id] = l
-        }
-        let first = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT chosen_provider_id, count(*) FROM routing_decisions
-                WHERE decided_at >= ? AND decided_at < ? AND kind = 'pool' AND sticky = 0 AND outcome = 'offer' GROUP BY 1
-                """, arguments: [start, end])
-        while let row = try first.next() {
-            var l = line(row[0])
-            l.firstOffers = row[1]
-            lines[l.id] = l
+        let entitlement = try Entitlement.read(db, from: start, to: end)
+        for id in Set(entitlement.entitled.keys).union(entitlement.firstOffers.keys) {
+            var l = line(id)
+            l.expectedOffered = entitlement.entitled[id, default: 0]
+            l.firstOffers = entitlement.firstOffers[id, default: 0]
+            lines[id] = l
         }
         let providers = try Row.fetchAll(db, sql: "SELECT id, name, status, daily_cap, time_zone FROM providers ORDER BY id")
         // Cap usage counts offers on the report date in each provider's own zone: one range

@@ -53,22 +53,12 @@ extension Helpline {
             func line(_ id: Int64) -> NeutralityReport.Line {
                 lines[id] ?? .init(id: id, name: names[id] ?? "", offered: 0, entitled: 0, deviation: 0, z: nil, significant: false, sticky: 0)
             }
-            var variance: [Int64: Double] = [:]
-            let shares = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT pid, sum(share) AS entitled, sum(share * (1 - share)) AS var FROM (
-                        SELECT json_extract(j.value, '$[0]') AS pid,
-                            CASE WHEN json_type(j.value, '$[2]') = 'integer' AND json_extract(j.value, '$[1]') = d.top_tier AND d.tier_weight > 0 THEN json_extract(j.value, '$[2]') * 1.0 / d.tier_weight ELSE 0 END AS share
-                        FROM routing_decisions d, json_each(d.candidates) j
-                        WHERE d.decided_at >= ? AND d.decided_at < ? AND d.kind = 'pool' AND d.sticky = 0 AND d.outcome = 'offer')
-                    GROUP BY pid
-                    """, arguments: [start, end])
-            while let row = try shares.next() {
-                var l = line(row[0])
-                l.entitled = row[1]
-                variance[l.id] = row[2]
-                lines[l.id] = l
+            let entitlement = try Entitlement.read(db, from: start, to: end)
+            let variance = entitlement.variance
+            for (id, value) in entitlement.entitled {
+                var l = line(id)
+                l.entitled = value
+                lines[id] = l
             }
             var decisions = 0
             var stickyDecisions = 0

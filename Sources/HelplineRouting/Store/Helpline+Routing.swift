@@ -116,15 +116,15 @@ extension Helpline {
         try db.cachedStatement(
             sql: """
                 INSERT INTO routing_decisions (call_id, decided_at, kind, strategy, outcome, chosen_provider_id, tier, top_tier,
-                    tier_weight, sticky, callback_reason, fallbacks, candidates, state_before, input)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    tier_weight, sticky, callback_reason, fallbacks, candidates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
             callID, ms, decision.kind.rawValue, decision.strategy, outcomeText, decision.offeredProviderID, decision.tier,
             decision.topTier, decision.tierWeight, decision.sticky, callbackReason?.rawValue, DecisionJSON.ids(decision.fallbacks),
             DecisionJSON.verdicts(decision.verdicts),
-            DecisionJSON.state(decision.stateBefore), DecisionJSON.input(input),
         ])
+        try db.cachedStatement(sql: "INSERT INTO decision_inputs (call_id, state_before, input) VALUES (?, ?, ?)")
+            .execute(arguments: [callID, DecisionJSON.state(decision.stateBefore), DecisionJSON.input(input)])
         if decision.kind == .unroutable {
             return RouteResult(
                 callID: callID, kind: .unroutable, outcome: .unroutable, provider: nil, attempt: nil, fallbacks: [], sticky: false,
