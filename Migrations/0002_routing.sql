@@ -43,6 +43,15 @@ CREATE TABLE attempts (
 CREATE INDEX attempts_ringing ON attempts (ring_deadline) WHERE outcome IS NULL AND ended_at IS NULL;
 CREATE INDEX attempts_connected ON attempts (answered_at) WHERE outcome = 'answered' AND ended_at IS NULL;
 
+-- Every distinct list of candidate verdicts, stored once: between changes of hours, caps or
+-- status, thousands of decisions share one list, so each decision refers to it by id.
+--   [[provider_id, tier, weight], [provider_id, tier, "reason"], ...]: weight when eligible (its
+--   share is weight / tier_weight when tier = top_tier, else 0), the exclusion reason otherwise.
+CREATE TABLE candidate_sets (
+    id          INTEGER PRIMARY KEY,
+    candidates  TEXT    NOT NULL UNIQUE
+);
+
 -- The audit record of each routing: every candidate's verdict and the state it read.
 CREATE TABLE routing_decisions (
     id                  INTEGER PRIMARY KEY,
@@ -58,10 +67,7 @@ CREATE TABLE routing_decisions (
     sticky              INTEGER NOT NULL DEFAULT 0 CHECK (sticky IN (0, 1)),
     callback_reason     TEXT,
     fallbacks           TEXT    NOT NULL DEFAULT '[]',        -- JSON array of provider ids, in order
-    -- Every candidate's verdict, compact because it is written for every call:
-    --   [provider_id, tier, weight] when eligible (its share is weight / tier_weight if tier = top_tier, else 0)
-    --   [provider_id, tier, "reason"] when excluded
-    candidates          TEXT    NOT NULL DEFAULT '[]'
+    candidate_set_id    INTEGER NOT NULL REFERENCES candidate_sets (id)  -- every candidate's verdict
 );
 CREATE INDEX routing_decisions_decided ON routing_decisions (decided_at);
 

@@ -22,6 +22,7 @@ enum History {
         let terms = try queue.read { try String.fetchOne($0, sql: "SELECT sha256 FROM terms_versions ORDER BY version DESC LIMIT 1") ?? "" }
         try queue.writeWithoutTransaction { db in
             try db.inTransaction {
+                try db.execute(sql: "INSERT OR IGNORE INTO candidate_sets (candidates) VALUES (?)", arguments: [sample.candidates])
                 try db.execute(
                     sql: """
                         WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
@@ -41,10 +42,11 @@ enum History {
                 try db.execute(
                     sql: """
                         INSERT INTO routing_decisions (call_id, decided_at, kind, strategy, outcome, chosen_provider_id, tier, top_tier,
-                            tier_weight, sticky, fallbacks, candidates)
-                        SELECT id, received_at, 'pool', 'weighted-round-robin', 'offer', answered_provider_id, 1, 1, 150, 0, '[2,3]', ?
+                            tier_weight, sticky, fallbacks, candidate_set_id)
+                        SELECT id, received_at, 'pool', 'weighted-round-robin', 'offer', answered_provider_id, 1, 1, 150, 0, '[2,3]',
+                            (SELECT max(id) FROM candidate_sets)
                         FROM calls WHERE id > ?
-                        """, arguments: [sample.candidates, idBase])
+                        """, arguments: [idBase])
                 try db.execute(
                     sql: "INSERT INTO decision_inputs (call_id, state_before, input) SELECT id, ?, ? FROM calls WHERE id > ?",
                     arguments: [sample.state, sample.input, idBase])

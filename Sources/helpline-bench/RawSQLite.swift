@@ -12,6 +12,7 @@ final class RawSQLite {
     let state: String
     let input: String
     private var seq: Int64 = 0
+    private var candidateSet: Int64 = 1
 
     init(path: String, synchronous: String, candidates: String, state: String, input: String) throws {
         self.candidates = candidates
@@ -32,7 +33,7 @@ final class RawSQLite {
             "INSERT INTO attempts (call_id, seq, provider_id, offered_at, ring_deadline) VALUES (?1, 1, ?2, ?3, ?3 + 20000)",
             """
             INSERT INTO routing_decisions (call_id, decided_at, kind, strategy, outcome, chosen_provider_id, tier, top_tier, tier_weight,
-                sticky, fallbacks, candidates)
+                sticky, fallbacks, candidate_set_id)
             VALUES (?1, ?2, 'pool', 'weighted-round-robin', 'offer', ?3, 1, 1, 150, 0, '[2,3]', ?4)
             """,
             """
@@ -53,6 +54,12 @@ final class RawSQLite {
             }
             statements.append(stmt)
         }
+        // Decisions refer to a stored candidate list, as routed ones do.
+        try exec("INSERT OR IGNORE INTO candidate_sets (candidates) VALUES ('\(candidates)')")
+        var setID: OpaquePointer?
+        sqlite3_prepare_v2(db, "SELECT max(id) FROM candidate_sets", -1, &setID, nil)
+        if sqlite3_step(setID) == SQLITE_ROW { candidateSet = sqlite3_column_int64(setID, 0) }
+        sqlite3_finalize(setID)
         var last: OpaquePointer?
         sqlite3_prepare_v2(db, "SELECT coalesce(max(seq), 0) FROM consent_records", -1, &last, nil)
         if sqlite3_step(last) == SQLITE_ROW { seq = sqlite3_column_int64(last, 0) }
@@ -91,7 +98,7 @@ final class RawSQLite {
         let callID = sqlite3_last_insert_rowid(db)
         let provider = Int64(1 + n % 50)
         try run(2, [callID, provider, ms])
-        try run(3, [callID, ms, provider, candidates])
+        try run(3, [callID, ms, provider, candidateSet])
         try run(7, [callID, state, input])
         try run(4, [20_261_125, provider])
         seq += 1

@@ -53,6 +53,21 @@ if arguments.first == "worker", arguments.count >= 4, let seconds = Double(argum
 }
 
 func runBenchmarks() throws {
+    if arguments.first == "rss-of", arguments.count >= 3 {
+        // Runs a program from this small process, so its peak RSS (from wait4) is its own and
+        // not the benchmark's: a spawned child shares its parent's pages until it execs.
+        let r = try Measure.run(arguments[1], Array(arguments.dropFirst(2)))
+        print("\(r.status) \(r.seconds) \(r.maxRSSKiB)")
+        exit(0)
+    }
+    if arguments.first == "route-existing", arguments.count >= 4, let count = Int(arguments[2]), let first = Int(arguments[3]) {
+        // Routes `count` calls on an existing benchmark database, at full durability.
+        let h = try Helpline(path: arguments[1])
+        let t = Measure.now()
+        try routeCalls(h, from: first, count: count, start: BenchSetup.startInstant())
+        note(String(format: "%.3f ms per call", (Measure.now() - t) * 1000 / Double(count)))
+        exit(0)
+    }
     if arguments.first == "profile-route", arguments.count >= 3, let count = Int(arguments[2]) {
         // For a profiler: route `count` calls on a fresh database at normal durability, so CPU shows.
         let path = arguments[1]
@@ -79,7 +94,12 @@ func runBenchmarks() throws {
     _ = try BenchSetup.build(path: rawDB)
     try routeCalls(routed, from: 0, count: 100, start: start)
     let sample = try DatabaseQueue(path: routeDB).read { db -> (String, String, String) in
-        let row = try Row.fetchOne(db, sql: "SELECT d.candidates, i.state_before, i.input FROM routing_decisions d JOIN decision_inputs i USING (call_id) ORDER BY d.id DESC LIMIT 1")
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT s.candidates, i.state_before, i.input FROM routing_decisions d JOIN decision_inputs i USING (call_id)
+                JOIN candidate_sets s ON s.id = d.candidate_set_id ORDER BY d.id DESC LIMIT 1
+                """)
         return (row?[0] ?? "[]", row?[1] ?? "{}", row?[2] ?? "{}")
     }
     let raw = try RawSQLite(path: rawDB, synchronous: "FULL", candidates: sample.0, state: sample.1, input: sample.2)
@@ -153,12 +173,19 @@ func runBenchmarks() throws {
     var reportTimes: [Double] = []
     var reportRSS = 0
     for _ in 0..<reportRuns {
+        // Through `rss-of`, a small process, so the peak RSS is the report's own.
         let r = try Measure.run(
-            helplineBin, ["report", "daily", "--db", historyDB, "--date", reportDay.description, "--tz", "America/New_York", "--format", "json"],
-            captureTo: "\(work)/report.json")
-        guard r.status == 0 else { throw BenchError.failed("report daily exited \(r.status)") }
-        reportTimes.append(r.seconds)
-        reportRSS = max(reportRSS, r.maxRSSKiB)
+            benchBin,
+            [
+                "rss-of", helplineBin, "report", "daily", "--db", historyDB, "--date", reportDay.description, "--tz", "America/New_York",
+                "--format", "json",
+            ], captureTo: "\(work)/report.rss")
+        let parts = r.stdout.split(separator: " ")
+        guard r.status == 0, parts.count == 3, parts[0] == "0", let seconds = Double(parts[1]),
+            let rss = Int(parts[2].trimmingCharacters(in: .whitespacesAndNewlines))
+        else { throw BenchError.failed("report daily failed: \(r.stdout)") }
+        reportTimes.append(seconds)
+        reportRSS = max(reportRSS, rss)
     }
     let sqlite3Bin = Measure.which("sqlite3") ?? "/usr/bin/sqlite3"
     let handQuery = """

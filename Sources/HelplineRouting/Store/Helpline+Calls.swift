@@ -267,7 +267,11 @@ extension Helpline {
     static func routeResult(callID: Int64, db: Database) throws -> RouteResult {
         let call = try callState(callID, db: db)
         let decision = try Row.fetchOne(
-            db, sql: "SELECT strategy, sticky, fallbacks, candidates, top_tier, tier_weight FROM routing_decisions WHERE call_id = ?",
+            db,
+            sql: """
+                SELECT d.strategy, d.sticky, d.fallbacks, s.candidates, d.top_tier, d.tier_weight
+                FROM routing_decisions d JOIN candidate_sets s ON s.id = d.candidate_set_id WHERE d.call_id = ?
+                """,
             arguments: [callID])
         let candidates = DecisionJSON.parseVerdicts(
             decision?["candidates"] ?? "[]", topTier: decision?["top_tier"], tierWeight: decision?["tier_weight"])
@@ -303,7 +307,11 @@ extension Helpline {
             throw RoutingError.unknownCall(String(id))
         }
         let decision = try Row.fetchOne(
-            db, sql: "SELECT strategy, sticky, fallbacks, candidates, top_tier, tier_weight FROM routing_decisions WHERE call_id = ?", arguments: [id]
+            db,
+            sql: """
+                SELECT d.strategy, d.sticky, d.fallbacks, s.candidates, d.top_tier, d.tier_weight
+                FROM routing_decisions d JOIN candidate_sets s ON s.id = d.candidate_set_id WHERE d.call_id = ?
+                """, arguments: [id]
         )
         let callback = try Row.fetchOne(db, sql: "SELECT id, status FROM callbacks WHERE call_id = ?", arguments: [id])
         let consent = try Row.fetchOne(

@@ -116,12 +116,12 @@ extension Helpline {
         try db.cachedStatement(
             sql: """
                 INSERT INTO routing_decisions (call_id, decided_at, kind, strategy, outcome, chosen_provider_id, tier, top_tier,
-                    tier_weight, sticky, callback_reason, fallbacks, candidates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    tier_weight, sticky, callback_reason, fallbacks, candidate_set_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
             callID, ms, decision.kind.rawValue, decision.strategy, outcomeText, decision.offeredProviderID, decision.tier,
             decision.topTier, decision.tierWeight, decision.sticky, callbackReason?.rawValue, DecisionJSON.ids(decision.fallbacks),
-            DecisionJSON.verdicts(decision.verdicts),
+            try candidateSetID(DecisionJSON.verdicts(decision.verdicts), db: db),
         ])
         try db.cachedStatement(sql: "INSERT INTO decision_inputs (call_id, state_before, input) VALUES (?, ?, ?)")
             .execute(arguments: [callID, DecisionJSON.state(decision.stateBefore), DecisionJSON.input(input)])
@@ -162,6 +162,24 @@ extension Helpline {
             candidates: decision.verdicts, callbackID: callbackID, callbackReason: callbackReason,
             consent: RouteResult.Consent(termsVersion: terms?.version, termsSHA256: terms?.sha256, record: record.seq),
             warnings: terms == nil ? ["no terms of use are published; the call was routed and its consent record says so"] : [])
+    }
+
+    /// The id of a candidate list, stored once. Ids found already committed are remembered (a
+    /// list is never changed or deleted); one inserted by this transaction is not, in case the
+    /// transaction rolls back.
+    func candidateSetID(_ candidates: String, db: Database) throws -> Int64 {
+        if let id = candidateSetCache.withLock({ $0[candidates] }) { return id }
+        if let id = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM candidate_sets WHERE candidates = ?"), arguments: [candidates])
+        {
+            candidateSetCache.withLock { cache in
+                if cache.count > 10_000 { cache.removeAll() }
+                cache[candidates] = id
+            }
+            return id
+        }
+        try db.cachedStatement(sql: "INSERT INTO candidate_sets (candidates) VALUES (?)").execute(arguments: [candidates])
+        return db.lastInsertedRowID
     }
 
     /// Writes one offer: the attempt, the provider's hour, day and month counters in its own zone,

@@ -59,6 +59,8 @@ public final class Helpline: Sendable {
     let configCache = Locked<RoutingConfig?>(nil)
     /// Each helpline's last seen rotation text and its parsed weights.
     let weightsCache = Locked<[Int64: (text: String, weights: [Int64: Int])]>([:])
+    /// Committed candidate lists and their ids.
+    let candidateSetCache = Locked<[String: Int64]>([:])
     var logger: Logger { options.logger }
 
     /// Opens (creating with mode 0600 and migrating, when needed) the database at `path`.
