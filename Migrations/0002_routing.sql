@@ -14,8 +14,10 @@ CREATE TABLE calls (
     listing_id           INTEGER REFERENCES listings (id),
     helpline_id          INTEGER REFERENCES helplines (id),
     status               TEXT    NOT NULL CHECK (status IN ('ringing', 'connected', 'ended', 'callback', 'unroutable')),
+    sticky               INTEGER NOT NULL DEFAULT 0 CHECK (sticky IN (0, 1)),  -- a repeat caller sent back (as in its decision)
     answered_at          INTEGER,
     answered_provider_id INTEGER REFERENCES providers (id),
+    answered_seq         INTEGER,                             -- which attempt was answered; > 1 means after failover
     ended_at             INTEGER,
     updated_at           INTEGER NOT NULL
 );
@@ -156,7 +158,7 @@ CREATE TABLE consent_records (
     hash           TEXT    NOT NULL CHECK (length(hash) = 64)  -- unique by construction: each covers the previous
 );
 CREATE INDEX consent_records_caller ON consent_records (caller_sha256, seq);
-CREATE INDEX consent_records_call ON consent_records (call_id) WHERE call_id IS NOT NULL;
+CREATE INDEX consent_records_call ON consent_records (call_id) WHERE call_id IS NOT NULL;  -- only consent records carry a call
 
 CREATE TRIGGER consent_records_no_update BEFORE UPDATE ON consent_records
 BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only'); END;

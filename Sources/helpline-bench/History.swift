@@ -27,10 +27,10 @@ enum History {
                     sql: """
                         WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
                         INSERT INTO calls (id, received_at, caller, caller_sha256, caller_state, caller_state_source, dialed, kind,
-                            helpline_id, status, answered_at, answered_provider_id, ended_at, updated_at)
+                            helpline_id, status, answered_at, answered_provider_id, answered_seq, ended_at, updated_at)
                         SELECT ? + i + 1, ? + i * ?, '+1212' || (200 + i % 700) || printf('%04d', i % 10000), printf('%064x', i),
                             'NY', 'area-code', '+18009151270', 'pool', 1, 'ended',
-                            ? + i * ? + 15000, 1 + i % 50, ? + i * ? + 300000, ? + i * ? + 300000
+                            ? + i * ? + 15000, 1 + i % 50, 1, ? + i * ? + 300000, ? + i * ? + 300000
                         FROM n
                         """, arguments: [count, idBase, t0, step, t0, step, t0, step, t0, step])
                 try db.execute(

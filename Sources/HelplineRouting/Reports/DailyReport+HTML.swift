@@ -31,7 +31,7 @@ extension DailyReport {
             body += "<tr><td>\(p.id)</td><td>\(HTML.escape(p.name))</td><td>\(HTML.escape(p.status))</td><td>\(p.offered)</td>"
             body += "<td>\(p.firstOffers)</td><td>\(String(format: "%.1f", p.expectedOffered))</td><td>\(p.answered)</td><td>\(p.noAnswer)</td>"
             body += "<td>\(Format.percent(p.answerRate))</td><td>\(Format.seconds(p.medianSecondsToAnswer))</td>"
-            body += "<td>\(p.dailyCapUsed)/\(p.dailyCap.map(String.init) ?? "–")</td></tr>\n"
+            body += "<td>\(p.dailyCap.map { "\(p.dailyCapUsed ?? 0)/\($0)" } ?? "–")</td></tr>\n"
         }
         body += "</table>\n"
         return """

@@ -132,7 +132,7 @@ extension DailyReport {
                 [
                     String(p.id), p.name, p.status, String(p.offered), String(p.firstOffers), String(format: "%.1f", p.expectedOffered),
                     String(p.answered), String(p.noAnswer), Format.percent(p.answerRate), Format.seconds(p.medianSecondsToAnswer),
-                    p.dailyCap.map { "\(p.dailyCapUsed)/\($0)" } ?? "\(p.dailyCapUsed)/-",
+                    p.dailyCap.map { "\(p.dailyCapUsed ?? 0)/\($0)" } ?? "-",
                 ]
             }
         ).render()
@@ -153,12 +153,14 @@ extension DailyReport {
             "answer_rate", "median_seconds_to_answer", "daily_cap", "daily_cap_used",
         ])
         for p in providers {
-            try writer.write(row: [
-                date.description, timeZone.identifier, String(p.id), p.name, p.status, String(p.offered), String(p.firstOffers),
-                String(format: "%.3f", p.expectedOffered), String(p.answered), String(p.noAnswer),
-                p.answerRate.map { String(format: "%.4f", $0) } ?? "", p.medianSecondsToAnswer.map { String(format: "%.1f", $0) } ?? "",
-                p.dailyCap.map(String.init) ?? "", String(p.dailyCapUsed),
-            ])
+            let rate: String = p.answerRate.map { String(format: "%.4f", $0) } ?? ""
+            let median: String = p.medianSecondsToAnswer.map { String(format: "%.1f", $0) } ?? ""
+            let cap: String = p.dailyCap.map { String($0) } ?? ""
+            let used: String = p.dailyCapUsed.map { String($0) } ?? ""
+            var row: [String] = [date.description, timeZone.identifier, String(p.id), p.name, p.status, String(p.offered)]
+            row += [String(p.firstOffers), String(format: "%.3f", p.expectedOffered), String(p.answered), String(p.noAnswer)]
+            row += [rate, median, cap, used]
+            try writer.write(row: row)
         }
         writer.stream.close()
         guard let data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data else { return "" }

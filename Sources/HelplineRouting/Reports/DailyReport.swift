@@ -27,8 +27,8 @@ public struct DailyReport: Sendable, Hashable {
         /// Its entitlement: the sum of its shares over the day's non-sticky pool decisions.
         public var expectedOffered: Double
         public var dailyCap: Int?
-        /// Offers counted against its daily cap for the report date.
-        public var dailyCapUsed: Int
+        /// Offers counted against its daily cap on the report date (in its own zone); nil without a cap.
+        public var dailyCapUsed: Int?
     }
 
     public var date: LocalDate
@@ -85,17 +85,28 @@ struct DailyReportQuery {
         var responses: [Double] = []
         var returned = 0
         var consented = 0
+        // The day's calls have ids in [firstID, lastID]; consent records and callbacks are read
+        // by id range through their call indexes, then matched in memory, rather than probed
+        // once per call.
+        let idRange = try Row.fetchOne(
+            db, sql: "SELECT min(id), max(id) FROM calls WHERE received_at >= ? AND received_at < ?", arguments: [start, end])
+        let firstID: Int64 = idRange?[0] ?? 0
+        let lastID: Int64 = idRange?[1] ?? -1
+        var consentedIDs = Set<Int64>()
+        let consentRows = try Int64.fetchCursor(
+            db, sql: "SELECT call_id FROM consent_records WHERE call_id BETWEEN ? AND ?", arguments: [firstID, lastID])
+        while let id = try consentRows.next() { consentedIDs.insert(id) }
+        var returnedAt: [Int64: Int64] = [:]
+        let callbackRows = try Row.fetchCursor(
+            db, sql: "SELECT call_id, closed_at FROM callbacks WHERE call_id BETWEEN ? AND ? AND status = 'returned'",
+            arguments: [firstID, lastID])
+        while let row = try callbackRows.next() { returnedAt[row[0]] = row[1] }
         // One pass over the day's calls, through calls_received.
         let calls = try Row.fetchCursor(
             db,
             sql: """
-                SELECT c.received_at, c.kind, c.answered_at,
-                    (SELECT max(a.seq) FROM attempts a WHERE a.call_id = c.id AND a.outcome = 'answered') AS answered_seq,
-                    cb.status AS callback_status, cb.closed_at AS callback_closed_at,
-                    EXISTS (SELECT 1 FROM consent_records r WHERE r.call_id = c.id) AS consented,
-                    coalesce((SELECT d.sticky FROM routing_decisions d WHERE d.call_id = c.id), 0) AS sticky
-                FROM calls c LEFT JOIN callbacks cb ON cb.call_id = c.id
-                WHERE c.received_at >= ? AND c.received_at < ?
+                SELECT id, received_at, kind, answered_at, answered_seq, sticky FROM calls
+                WHERE received_at >= ? AND received_at < ?
                 """, arguments: [start, end])
         // The zone's offset changes at most twice a year: look it up again only outside the span
         // [validFrom, validUntil) where it is known to hold.
@@ -103,8 +114,9 @@ struct DailyReportQuery {
         var validFrom = Int64.max
         var validUntil = Int64.min
         while let row = try calls.next() {
-            let received: Int64 = row[0]
-            let kind: String = row[1]
+            let id: Int64 = row[0]
+            let received: Int64 = row[1]
+            let kind: String = row[2]
             r.calls += 1
             if received < validFrom || received >= validUntil {
                 let instant = Date(epochMilliseconds: received)
@@ -120,13 +132,13 @@ struct DailyReportQuery {
                 r.unroutable += 1
                 continue
             }
-            if (row[7] as Int) == 1 { r.sticky += 1 }
-            if (row[6] as Bool) { consented += 1 }
-            if let answeredAt: Int64 = row[2] {
+            if (row[5] as Int) == 1 { r.sticky += 1 }
+            if consentedIDs.contains(id) { consented += 1 }
+            if let answeredAt: Int64 = row[3] {
                 r.answered += 1
-                if let seq: Int = row[3], seq > 1 { r.answeredAfterFailover += 1 }
+                if let seq: Int = row[4], seq > 1 { r.answeredAfterFailover += 1 }
                 responses.append(Double(answeredAt - received) / 1000)
-            } else if (row[4] as String?) == "returned", let closed: Int64 = row[5] {
+            } else if let closed = returnedAt[id] {
                 returned += 1
                 responses.append(Double(closed - received) / 1000)
             }
@@ -176,7 +188,7 @@ struct DailyReportQuery {
             lines[id]
                 ?? DailyReport.ProviderLine(
                     id: id, name: "", status: "", offered: 0, firstOffers: 0, answered: 0, noAnswer: 0, answerRate: nil,
-                    medianSecondsToAnswer: nil, expectedOffered: 0, dailyCap: nil, dailyCapUsed: 0)
+                    medianSecondsToAnswer: nil, expectedOffered: 0, dailyCap: nil, dailyCapUsed: nil)
         }
         let attempts = try Row.fetchCursor(
             db,
@@ -225,12 +237,21 @@ struct DailyReportQuery {
         // Cap usage counts offers on the report date in each provider's own zone: one range
         // scan of attempts_offered per zone in use.
         var capUsed: [Int64: Int] = [:]
-        for zoneName in Set(providers.map { $0["time_zone"] as String }) {
+        let capped = providers.filter { ($0["daily_cap"] as Int?) != nil }
+        for zoneName in Set(capped.map { $0["time_zone"] as String }) {
+            if zoneName == zone.identifier {
+                // The report's own day: the offers counted above.
+                for p in capped where (p["time_zone"] as String) == zoneName {
+                    let id: Int64 = p["id"]
+                    capUsed[id] = lines[id]?.offered ?? 0
+                }
+                continue
+            }
             guard let providerZone = TimeZone(identifier: zoneName) else { continue }
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT provider_id, count(*) FROM attempts WHERE offered_at >= ? AND offered_at < ? GROUP BY provider_id",
                 arguments: [date.start(in: providerZone).epochMilliseconds, date.next.start(in: providerZone).epochMilliseconds])
-            let inZone = Set(providers.filter { ($0["time_zone"] as String) == zoneName }.map { $0["id"] as Int64 })
+            let inZone = Set(capped.filter { ($0["time_zone"] as String) == zoneName }.map { $0["id"] as Int64 })
             while let row = try rows.next() {
                 let id: Int64 = row[0]
                 if inZone.contains(id) { capUsed[id] = row[1] }
@@ -245,7 +266,7 @@ struct DailyReportQuery {
             l.name = p["name"]
             l.status = status
             l.dailyCap = p["daily_cap"]
-            l.dailyCapUsed = capUsed[id, default: 0]
+            l.dailyCapUsed = l.dailyCap == nil ? nil : capUsed[id, default: 0]
             l.answerRate = l.offered > 0 ? Double(l.answered) / Double(l.offered) : nil
             result.append(l)
         }

@@ -29,8 +29,11 @@ extension Helpline {
                     sql: "UPDATE attempts SET outcome = 'answered', answered_at = ? WHERE call_id = ? AND seq = ?",
                     arguments: [ms, callID, current.seq])
                 try db.execute(
-                    sql: "UPDATE calls SET status = 'connected', answered_at = ?, answered_provider_id = ?, updated_at = ? WHERE id = ?",
-                    arguments: [ms, current.providerID, ms, callID])
+                    sql: """
+                        UPDATE calls SET status = 'connected', answered_at = ?, answered_provider_id = ?, answered_seq = ?, updated_at = ?
+                        WHERE id = ?
+                        """,
+                    arguments: [ms, current.providerID, current.seq, ms, callID])
                 try db.execute(
                     sql: """
                         INSERT INTO provider_live (provider_id, unanswered_in_a_row) VALUES (?, 0)

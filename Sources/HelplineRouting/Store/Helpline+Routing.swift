@@ -97,11 +97,11 @@ extension Helpline {
         try db.cachedStatement(
             sql: """
                 INSERT INTO calls (external_id, received_at, caller, caller_sha256, caller_state, caller_state_source, dialed, kind,
-                    listing_id, helpline_id, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    listing_id, helpline_id, status, sticky, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
             externalID, ms, input.call.caller.e164, callerHash, input.call.callerState?.code, stateSource, dialed,
-            decision.kind.rawValue, listing?.id, helpline?.id, status, ms,
+            decision.kind.rawValue, listing?.id, helpline?.id, status, decision.sticky, ms,
         ])
         let callID = db.lastInsertedRowID
 
