@@ -44,8 +44,12 @@ struct GlobalOptions: ParsableArguments {
             }
             options.durability = value
         }
-        options.defaultTimeZone = try Self.defaultTimeZone()
+        if let name = ProcessInfo.processInfo.environment["HELPLINE_TZ"], !name.isEmpty {
+            options.defaultTimeZone = try TimeZone(iana: name)
+        }
         options.migrate = migrate
+        // A command is one short process: one connection is all it needs.
+        options.singleConnection = true
         return options
     }
 

@@ -10,13 +10,13 @@ extension TimeZone {
     /// - Throws: `InputError.invalidTimeZone` when it is not a known IANA name.
     public init(iana name: String) throws {
         let trimmed = name.trimmingWhitespace()
-        guard trimmed == "UTC" || (trimmed.contains("/") && Self.knownIdentifiers.contains(trimmed)),
-            let zone = TimeZone(identifier: trimmed)
+        // Asking for the one zone is far cheaper than listing them all; the name must come back
+        // exactly as given, so aliases in another case or form are refused too.
+        guard trimmed == "UTC" || trimmed.contains("/"), trimmed.utf8.count <= 64,
+            let zone = TimeZone(identifier: trimmed), zone.identifier == trimmed || trimmed == "UTC"
         else {
             throw InputError.invalidTimeZone(name)
         }
         self = zone
     }
-
-    private static let knownIdentifiers = Set(TimeZone.knownTimeZoneIdentifiers)
 }

@@ -36,12 +36,21 @@ public final class Helpline: Sendable {
         public var durability: Durability = .full
         /// The clock. Every event method also takes an explicit time; this is used when none is given.
         public var now: @Sendable () -> Date = { Date() }
-        /// The zone for providers added without one, and for reports without `--tz`.
-        public var defaultTimeZone: TimeZone = .current
+        /// The zone for providers added without one, and for reports without `--tz`; the
+        /// machine's zone unless set. (Resolved on first use: reading it costs a process start.)
+        public var defaultTimeZone: TimeZone {
+            get { explicitTimeZone ?? .current }
+            set { explicitTimeZone = newValue }
+        }
+        private var explicitTimeZone: TimeZone?
         /// Where the library logs. It never bootstraps logging; by default it logs nothing.
         public var logger = Logger(label: "helpline-router", factory: { _ in SwiftLogNoOpLogHandler() })
         /// Apply pending migrations on open. Off only for tools that inspect a database as it is.
         public var migrate = true
+        /// One connection instead of a pool: for one-shot processes (the CLI), which open the
+        /// database, do one thing and exit. Services keep the default pool, whose readers run
+        /// beside the writer.
+        public var singleConnection = false
         /// A connected call with no end event stops counting toward concurrency after this long,
         /// so a lost telephony event can't block a provider forever.
         public var maxCallLength: Double = 2 * 3600
@@ -54,7 +63,7 @@ public final class Helpline: Sendable {
     public let path: String
     /// The options it was opened with.
     public let options: Options
-    let pool: DatabasePool
+    let pool: any DatabaseWriter
     /// Providers, listings and helplines, reread only when their configuration changes.
     let configCache = Locked<RoutingConfig?>(nil)
     /// Each helpline's last seen rotation text and its parsed weights.
@@ -73,7 +82,7 @@ public final class Helpline: Sendable {
     public init(path: String, options: Options = Options()) throws {
         self.path = path
         self.options = options
-        try Self.prepareFile(path)
+        let created = try Self.prepareFile(path)
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(options.busyTimeout)
@@ -83,7 +92,14 @@ public final class Helpline: Sendable {
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: config)
+            if options.singleConnection {
+                let queue = try DatabaseQueue(path: path, configuration: config)
+                // WAL is a property of the file: set once when it is created, it stays.
+                if created { try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = WAL") } }
+                pool = queue
+            } else {
+                pool = try DatabasePool(path: path, configuration: config)
+            }
             if options.migrate {
                 try Migrator.migrate(pool, path: path, now: options.now)
             }
@@ -140,7 +156,8 @@ public final class Helpline: Sendable {
 
     /// Makes sure the file can be a database: its folder exists, a new file is created with mode
     /// 0600 (it holds phone numbers), and an existing file starts with SQLite's header.
-    static func prepareFile(_ path: String) throws {
+    @discardableResult
+    static func prepareFile(_ path: String) throws -> Bool {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
@@ -153,7 +170,7 @@ public final class Helpline: Sendable {
             if !header.isEmpty && header != Data("SQLite format 3\0".utf8) {
                 throw StoreError.notADatabase(path: path)
             }
-            return
+            return header.isEmpty
         }
         let folder = (path as NSString).deletingLastPathComponent
         let dir = folder.isEmpty ? "." : folder
@@ -164,12 +181,13 @@ public final class Helpline: Sendable {
         if fd < 0 {
             let code = errno
             // Another process may have created it between the check and here; that is fine.
-            if code == EEXIST { return }
+            if code == EEXIST { return false }
             let reason = String(cString: strerror(code))
             if code == ENOSPC || code == EDQUOT { throw StoreError.diskFull(path: path) }
             throw StoreError.cannotOpen(path: path, reason: reason)
         }
         fchmod(fd, 0o600)  // open's mode is filtered by umask; make it exact.
         close(fd)
+        return true
     }
 }

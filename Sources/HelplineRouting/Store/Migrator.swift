@@ -90,7 +90,7 @@ enum Migrator {
 
     /// Brings the database up to the code's version. A database that is already current costs
     /// one read and takes no write lock, so concurrent one-shot commands don't queue on it.
-    static func migrate(_ pool: DatabasePool, path: String, now: @Sendable () -> Date) throws {
+    static func migrate(_ pool: any DatabaseWriter, path: String, now: @Sendable () -> Date) throws {
         let applied = try pool.read { try check($0, path: path) }
         let done = Set(applied.map(\.version))
         for migration in Migration.shipped where !done.contains(migration.version) {
