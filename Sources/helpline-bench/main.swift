@@ -53,6 +53,17 @@ if arguments.first == "worker", arguments.count >= 4, let seconds = Double(argum
 }
 
 func runBenchmarks() throws {
+    if arguments.first == "route-loop", arguments.count >= 2 {
+        // For Scripts/crash-test.sh: routes until killed, printing each call id only after its
+        // transaction has committed.
+        let h = try Helpline(path: arguments[1])
+        var n = Int(getpid()) * 1000
+        while true {
+            let r = try h.route(to: "8009151270", from: BenchSetup.caller(n))
+            FileHandle.standardOutput.write(Data("\(r.callID)\n".utf8))
+            n += 1
+        }
+    }
     if arguments.first == "rss-of", arguments.count >= 3 {
         // Runs a program from this small process, so its peak RSS (from wait4) is its own and
         // not the benchmark's: a spawned child shares its parent's pages until it execs.

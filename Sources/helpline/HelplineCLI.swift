@@ -21,7 +21,7 @@ struct HelplineCLI: ParsableCommand {
         subcommands: [
             InitCommand.self, MigrateCommand.self, ProviderCommand.self, ListingCommand.self, NumberCommand.self,
             ImportCommand.self, TermsCommand.self, RouteCommand.self, CallCommand.self, CallbackCommand.self, ConsentCommand.self,
-            ReportCommand.self, StatsCommand.self, DisclosureCommand.self, DemoCommand.self,
+            ReportCommand.self, StatsCommand.self, DisclosureCommand.self, DoctorCommand.self, PurgeCommand.self, DemoCommand.self,
 
         ]
     )

@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+
+/// The invariants `helpline doctor` checks, and what it found.
+public struct DoctorReport: Sendable, Hashable {
+    /// One invariant.
+    public struct Check: Sendable, Hashable {
+        public var name: String
+        public var ok: Bool
+        public var detail: String
+    }
+
+    public var checks: [Check]
+    /// What `repair` changed.
+    public var repaired: [String]
+    /// True when every check passed (after any repair).
+    public var isClean: Bool { checks.allSatisfy(\.ok) }
+}
+
+extension Helpline {
+    /// Checks the database's invariants: SQLite's integrity check and foreign keys, the consent
+    /// chain, each provider's live counters against a recount of its attempts, a consent record
+    /// and a decision for every routable call, no listing call offered to another provider, and
+    /// private file modes.
+    ///
+    /// - Parameter repair: rebuild the live counters from the recount and make the files 0600.
+    ///   Nothing else is changed: a broken ledger or a corrupt file needs a person.
+    /// - Throws: `StoreError` when the database can't be read or written.
+    public func doctor(repair: Bool = false) throws -> DoctorReport {
+        var repaired: [String] = []
+        if repair {
+            let fixes = try write { db -> [String] in
+                let recount = try Self.recountLive(db)
+                var fixes: [String] = []
+                for (providerID, counts) in recount.expected where counts != recount.stored[providerID] {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO provider_live (provider_id, hour_key, hour_offered, day_key, day_offered, month_key, month_offered, last_offer_at)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                            ON CONFLICT (provider_id) DO UPDATE SET hour_key = excluded.hour_key, hour_offered = excluded.hour_offered,
+                                day_key = excluded.day_key, day_offered = excluded.day_offered, month_key = excluded.month_key,
+                                month_offered = excluded.month_offered, last_offer_at = excluded.last_offer_at
+                            """,
+                        arguments: [
+                            providerID, counts.hourKey, counts.hour, counts.dayKey, counts.day, counts.monthKey, counts.month, counts.lastOfferAt,
+                        ])
+                    fixes.append("rebuilt live counters of provider \(providerID)")
+                }
+                return fixes
+            }
+            repaired += fixes
+            for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+                if let mode = try? FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int, mode & 0o777 != 0o600 {
+                    try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+                    repaired.append("made \(file) mode 0600")
+                }
+            }
+        }
+        let checks = try read { db -> [DoctorReport.Check] in
+            var checks: [DoctorReport.Check] = []
+            let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+            checks.append(.init(name: "integrity", ok: integrity == ["ok"], detail: integrity.prefix(5).joined(separator: "; ")))
+            let foreign = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count
+            checks.append(.init(name: "foreign keys", ok: foreign == 0, detail: foreign == 0 ? "ok" : "\(foreign) rows point nowhere"))
+            let ledger = try ConsentLedger.verify(db: db)
+            checks.append(
+                .init(
+                    name: "consent chain", ok: ledger.isIntact,
+                    detail: ledger.isIntact ? "\(ledger.records) records verify" : "record \(ledger.firstBadSeq ?? 0): \(ledger.problem ?? "")"))
+            let recount = try Self.recountLive(db)
+            let wrong = recount.expected.keys.sorted().filter { recount.expected[$0] != recount.stored[$0] }
+            checks.append(
+                .init(
+                    name: "live counters = recount", ok: wrong.isEmpty,
+                    detail: wrong.isEmpty
+                        ? "\(recount.expected.count) providers match a recount of their attempts"
+                        : "providers \(wrong.map(String.init).joined(separator: ", ")) differ from the recount (run with --repair)"))
+            let unconsented =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT count(*) FROM calls c WHERE c.kind != 'unroutable'
+                        AND NOT EXISTS (SELECT 1 FROM consent_records r WHERE r.call_id = c.id)
+                        """) ?? 0
+            checks.append(
+                .init(
+                    name: "consent for every routable call", ok: unconsented == 0, detail: unconsented == 0 ? "ok" : "\(unconsented) calls have none")
+            )
+            let undecided =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM calls c WHERE NOT EXISTS (SELECT 1 FROM routing_decisions d WHERE d.call_id = c.id)") ?? 0
+            checks.append(
+                .init(name: "a decision for every call", ok: undecided == 0, detail: undecided == 0 ? "ok" : "\(undecided) calls have none"))
+            let reroutes =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT count(*) FROM attempts a JOIN calls c ON c.id = a.call_id JOIN listings l ON l.id = c.listing_id
+                        WHERE c.kind = 'direct' AND a.provider_id != l.provider_id
+                        """) ?? 0
+            checks.append(.init(name: "listing reroutes", ok: reroutes == 0, detail: "\(reroutes)"))
+            return checks
+        }
+        var all = checks
+        var loose: [String] = []
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            if let mode = try? FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int, mode & 0o777 != 0o600 {
+                loose.append("\(file) is \(String(mode & 0o777, radix: 8))")
+            }
+        }
+        all.append(.init(name: "file modes 0600", ok: loose.isEmpty, detail: loose.isEmpty ? "ok" : loose.joined(separator: "; ")))
+        return DoctorReport(checks: all, repaired: repaired)
+    }
+
+    struct LiveCounts: Equatable {
+        var hourKey = 0
+        var hour = 0
+        var dayKey = 0
+        var day = 0
+        var monthKey = 0
+        var month = 0
+        var lastOfferAt: Int64?
+    }
+
+    /// The stored live counters, and what a recount of attempts says they should be: for each
+    /// provider, its offers in the current hour, day and month of its zone (as of its latest offer).
+    static func recountLive(_ db: Database) throws -> (stored: [Int64: LiveCounts], expected: [Int64: LiveCounts]) {
+        var stored: [Int64: LiveCounts] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT provider_id, hour_key, hour_offered, day_key, day_offered, month_key, month_offered, last_offer_at FROM provider_live")
+        {
+            stored[row[0]] = LiveCounts(
+                hourKey: row[1], hour: row[2], dayKey: row[3], day: row[4], monthKey: row[5], month: row[6], lastOfferAt: row[7])
+        }
+        var zones: [Int64: TimeZone] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, time_zone FROM providers") {
+            zones[row[0]] = TimeZone(identifier: row[1]) ?? TimeZone(identifier: "UTC")
+        }
+        // The latest offer fixes each provider's current periods.
+        var expected: [Int64: LiveCounts] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT provider_id, max(offered_at) FROM attempts GROUP BY provider_id") {
+            let id: Int64 = row[0]
+            let last: Int64 = row[1]
+            guard let zone = zones[id] else { continue }
+            let local = CivilTime(Date(epochMilliseconds: last), in: zone)
+            expected[id] = LiveCounts(hourKey: local.hourKey, dayKey: local.dayKey, monthKey: local.monthKey, lastOfferAt: last)
+        }
+        // One scan of the attempts in the span of all those months (a day of margin each side).
+        guard let earliest = expected.values.compactMap(\.lastOfferAt).min() else { return (stored, expected) }
+        let from = earliest - 33 * 86_400_000
+        let rows = try Row.fetchCursor(db, sql: "SELECT provider_id, offered_at FROM attempts WHERE offered_at >= ?", arguments: [from])
+        while let row = try rows.next() {
+            let id: Int64 = row[0]
+            guard var counts = expected[id], let zone = zones[id] else { continue }
+            let local = CivilTime(Date(epochMilliseconds: row[1]), in: zone)
+            if local.monthKey == counts.monthKey { counts.month += 1 }
+            if local.dayKey == counts.dayKey { counts.day += 1 }
+            if local.hourKey == counts.hourKey { counts.hour += 1 }
+            expected[id] = counts
+        }
+        // A stored row whose periods are older than the latest offer is fine only if it is the
+        // same as the recount; stored rows for providers without attempts must be empty.
+        for (id, counts) in stored where expected[id] == nil && (counts.hour != 0 || counts.day != 0 || counts.month != 0) {
+            expected[id] = LiveCounts()
+        }
+        // Normalize stored rows for comparison: rows never offered to have zero counts and keys.
+        var normalized = stored
+        for (id, counts) in stored where counts.lastOfferAt == nil && counts.hour == 0 && counts.day == 0 && counts.month == 0 {
+            normalized[id] = nil
+        }
+        return (normalized, expected)
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import HelplineRouting
+
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Check the invariants: integrity, the consent chain, live counters against a recount, and more.",
+        discussion: """
+            Exits 0 when every check passes, 65 when one fails (74 when the file itself is damaged).
+            --repair rebuilds the live counters from the recount and makes the files mode 0600; it never
+            touches the ledger or the calls.
+            Example: helpline doctor --repair
+            """)
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: JSONFlag
+    @Flag(help: "Rebuild the live counters from a recount of attempts, and fix file modes.") var repair = false
+
+    struct Report: Encodable {
+        struct Item: Encodable {
+            let name: String
+            let ok: Bool
+            let detail: String
+        }
+        let clean: Bool
+        let checks: [Item]
+        let repaired: [String]
+    }
+
+    func run() throws {
+        let report = try global.open().doctor(repair: repair)
+        if output.json {
+            try Output.json(
+                Report(
+                    clean: report.isClean, checks: report.checks.map { .init(name: $0.name, ok: $0.ok, detail: $0.detail) }, repaired: report.repaired
+                ))
+        } else {
+            for fix in report.repaired { print("repaired: \(fix)") }
+            Output.table(["CHECK", "RESULT", "DETAIL"], report.checks.map { [$0.name, $0.ok ? "ok" : "FAIL", $0.detail] })
+        }
+        if let failed = report.checks.first(where: { !$0.ok }) {
+            throw DoctorFailure(check: failed.name, detail: failed.detail)
+        }
+    }
+}
+
+/// A failed doctor check.
+struct DoctorFailure: HelplineError {
+    let check: String
+    let detail: String
+    var category: ErrorCategory { check == "integrity" ? .io : .badData }
+    var message: String { "doctor: \(check) failed: \(detail)" }
+    var hint: String? {
+        check == "live counters = recount" ? "run `helpline doctor --repair`" : "keep this database for investigation and restore a backup"
+    }
+}
+
+struct PurgeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "purge",
+        abstract: "Redact caller numbers in calls and callbacks before a date; reports and consent proofs stay.",
+        discussion: """
+            DATE is a day (YYYY-MM-DD, in --tz) or an instant. Pending callbacks are kept. The consent ledger
+            keeps a SHA-256 of each number, so the chain still verifies.
+            Example: helpline purge --before 2025-11-01 --dry-run
+            """)
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: JSONFlag
+    @Option(help: "Redact what was received before this day or instant.") var before: String
+    @Option(help: "The zone of a day given as YYYY-MM-DD.") var tz: String?
+    @Flag(help: "Only count what would be redacted.") var dryRun = false
+
+    func run() throws {
+        let helpline = try global.open()
+        let zone = try tz.map(TimeZone.init(iana:)) ?? helpline.options.defaultTimeZone
+        let instant = try (try? LocalDate(parsing: before).start(in: zone)) ?? Instant.parse(before)
+        let result = try helpline.purge(before: instant, dryRun: dryRun)
+        if output.json { return try Output.json(result) }
+        let verb = dryRun ? "would redact" : "redacted"
+        print(
+            "\(verb) \(result.calls) calls and \(result.callbacks) callbacks before \(Output.time(result.before)); kept \(result.pendingKept) pending callbacks"
+        )
+    }
+}
