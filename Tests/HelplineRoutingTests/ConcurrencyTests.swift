@@ -86,3 +86,84 @@ struct ConcurrencyTests {
         #expect(try h.verifyConsent().records == 240)
     }
 }
+
+@Suite("Races")
+struct RaceTests {
+    @Test("4 processes route, answer, miss and end calls at once: no cap or concurrency limit is passed, nothing is lost")
+    func raceWithCaps() throws {
+        let dir = try TempDir()
+        let db = dir.path("race.sqlite")
+        for args in [
+            ["provider", "add", "--name", "A", "--phone", "3035550101", "--concurrency", "2", "--hourly-cap", "20"],
+            ["provider", "add", "--name", "B", "--phone", "3035550102", "--concurrency", "3"],
+            ["provider", "add", "--name", "C", "--phone", "3035550103", "--daily-cap", "15"],
+            ["number", "add", "--number", "8009151270"],
+        ] {
+            #expect(try CLI.run(args, db: db).status == 0)
+        }
+        let perProcess = 25
+        // Each worker: route; then answer and end, or miss once and answer the fallback, or hang up.
+        let script = """
+            fail() { echo "$1-$2 $3 exit $4" >> "$OUT/failures"; }
+            for i in $(seq 1 \(perProcess)); do
+              out=$("$HL" route --to 8009151270 --from "3035551$1$(printf %02d $i)" --json 2>>"$OUT/stderr") || { fail $1 $i route $?; continue; }
+              echo "$out" | grep -q '"outcome" : "offer"' || continue
+              id=$(echo "$out" | sed -n 's/.*"call_id" : "\\([0-9]*\\)".*/\\1/p')
+              case $((i % 3)) in
+                0) "$HL" call answered "$id" >/dev/null 2>>"$OUT/stderr" || fail $1 $i answered $?
+                   "$HL" call ended "$id" >/dev/null 2>>"$OUT/stderr" || fail $1 $i ended $? ;;
+                1) "$HL" call no-answer "$id" --attempt 1 >/dev/null 2>>"$OUT/stderr" || fail $1 $i no-answer $?
+                   "$HL" call ended "$id" >/dev/null 2>>"$OUT/stderr" || fail $1 $i ended $? ;;
+                2) "$HL" call ended "$id" >/dev/null 2>>"$OUT/stderr" || fail $1 $i hangup $? ;;
+              esac
+            done
+            """
+        let workers = try (1...4).map { n -> Process in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = ["-c", script, "worker", String(n)]
+            var env = ProcessInfo.processInfo.environment
+            env["HL"] = CLI.binary.path
+            env["OUT"] = dir.url.path
+            env["HELPLINE_DB"] = db
+            env["HELPLINE_TZ"] = "America/New_York"
+            p.environment = env
+            try p.run()
+            return p
+        }
+        for w in workers { w.waitUntilExit() }
+        let failures = (try? String(contentsOfFile: dir.path("failures"), encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOfFile: dir.path("stderr"), encoding: .utf8)) ?? ""
+        #expect(failures.isEmpty, "\(failures)\n\(stderr)")
+        #expect(!stderr.contains("locked"))
+        let h = try Helpline(path: db)
+        #expect(try h.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM calls") } == 4 * perProcess)
+        #expect(try h.read { try Int.fetchOne($0, sql: "SELECT count(DISTINCT id) FROM calls") } == 4 * perProcess)
+        let offers = try h.read { db in
+            Dictionary(
+                uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT provider_id, count(*) FROM attempts GROUP BY provider_id").map {
+                    ($0[0] as Int64, $0[1] as Int)
+                })
+        }
+        #expect(offers[1, default: 0] <= 20)
+        #expect(offers[3, default: 0] <= 15)
+        // Every decision saw its chosen provider below its concurrency limit.
+        let seen = try h.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.chosen_provider_id, i.input FROM routing_decisions d JOIN decision_inputs i USING (call_id)
+                    WHERE d.chosen_provider_id IN (1, 2)
+                    """)
+        }
+        for row in seen {
+            let chosen: Int64 = row[0]
+            let input = try #require(try JSONSerialization.jsonObject(with: Data((row[1] as String).utf8)) as? [String: Any])
+            let candidates = try #require(input["c"] as? [[Any]])
+            let mine = try #require(candidates.first { ($0[0] as? NSNumber)?.int64Value == chosen })
+            let concurrent = (mine[6] as? NSNumber)?.intValue ?? 99
+            #expect(concurrent < (chosen == 1 ? 2 : 3))
+        }
+        #expect(try h.doctor().isClean)
+    }
+}

@@ -14,7 +14,9 @@ struct DoctorPurgeTests {
             if n % 3 == 0 { _ = try f.helpline.noAnswer(callID: r.callID) }
         }
         #expect(try f.helpline.doctor().isClean)
-        try f.helpline.write { db in try db.execute(sql: "UPDATE provider_live SET day_offered = day_offered + 5 WHERE provider_id = ?", arguments: [f.b.id]) }
+        try f.helpline.write { db in
+            try db.execute(sql: "UPDATE provider_live SET day_offered = day_offered + 5 WHERE provider_id = ?", arguments: [f.b.id])
+        }
         let broken = try f.helpline.doctor()
         #expect(!broken.isClean)
         #expect(broken.checks.first { $0.name == "live counters = recount" }?.ok == false)
@@ -85,7 +87,10 @@ struct FaultTests {
         // Another process holds the write lock for 3 s.
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        holder.arguments = ["sqlite3", db, "BEGIN IMMEDIATE; INSERT INTO rejected_requests (at, reason) VALUES (0, 'lock'); SELECT 1 FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30000000) SELECT count(*) FROM c); COMMIT;"]
+        holder.arguments = [
+            "sqlite3", db,
+            "BEGIN IMMEDIATE; INSERT INTO rejected_requests (at, reason) VALUES (0, 'lock'); SELECT 1 FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30000000) SELECT count(*) FROM c); COMMIT;",
+        ]
         holder.standardOutput = FileHandle.nullDevice
         try holder.run()
         Thread.sleep(forTimeInterval: 0.3)
