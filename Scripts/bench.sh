@@ -11,12 +11,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/install-deps.sh >/dev/null
-# The CLI is measured as it is installed: release, with the Swift runtime linked statically (a
-# one-shot process then spends less of its life loading shared libraries).
-swift build -c release --static-swift-stdlib --scratch-path .build-static --product helpline >/dev/null
-cli=$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/helpline
-swift build -c release --product helpline-bench >/dev/null
-bin=$(swift build -c release --show-bin-path)
+# Release builds with the Swift runtime linked statically, as the CLI is installed (a one-shot
+# process then spends less of its life loading shared libraries). One build folder for both.
+build=(swift build -c release --static-swift-stdlib --scratch-path .build-static)
+"${build[@]}" --product helpline >/dev/null
+"${build[@]}" --product helpline-bench >/dev/null
+bin=$("${build[@]}" --show-bin-path)
+cli="$bin/helpline"
 args=()
 for a in "$@"; do
   case "$a" in
