@@ -32,7 +32,7 @@ public enum InputError: HelplineError, Equatable {
     public var message: String {
         switch self {
         case .invalidPhone(let value, let reason):
-            return "invalid phone number \(Self.quote(value)): \(reason)"
+            return "invalid phone number \(Self.quote(Self.maskDigits(value))): \(reason)"
         case .invalidHours(let value, let reason):
             return "invalid hours \(Self.quote(value)): \(reason)"
         case .invalidTimeZone(let value):
@@ -81,6 +81,24 @@ public enum InputError: HelplineError, Equatable {
         case .inRow(_, _, let error):
             return error.hint
         }
+    }
+
+    /// Masks the middle digits of something that may be a caller's number, as reports do: the
+    /// first four and the last four digits stay, so an operator can still tell which input it was.
+    static func maskDigits(_ value: String) -> String {
+        let digitCount = value.unicodeScalars.filter { $0.properties.numericType != nil }.count
+        guard digitCount >= 9 else { return value }
+        var seen = 0
+        var out = ""
+        for scalar in value.unicodeScalars {
+            if scalar.properties.numericType != nil {
+                seen += 1
+                out += seen <= 4 || seen > digitCount - 4 ? String(scalar) : "*"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// Quotes a user value for a message, cut short and with control characters made visible,
