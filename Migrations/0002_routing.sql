@@ -79,7 +79,7 @@ CREATE TABLE decision_inputs (
     call_id       INTEGER PRIMARY KEY REFERENCES calls (id),
     -- The strategy state read: {"w": {"<provider id>": current weight, ...}, "seed": "<u64>"}
     state_before  TEXT NOT NULL,
-    -- {"s": caller state, "r": repeat provider,
+    -- {"m": the helpline's max attempts (pool calls), "s": caller state, "r": repeat provider,
     --  "c": [[provider_id, revision, member 0|1, hour, day, month, concurrent, last_offer_at], ...]}
     input         TEXT NOT NULL
 );

@@ -13,7 +13,7 @@ struct CallCommand: ParsableCommand {
         commandName: "call",
         abstract: "Report call events (answered, no answer, ended) and read the call log.",
         discussion: "Events are idempotent: a repeated event changes nothing. An event that contradicts the call exits 65.",
-        subcommands: [Answered.self, NoAnswer.self, Ended.self, Show.self, List.self]
+        subcommands: [Answered.self, NoAnswer.self, Ended.self, Show.self, List.self, Replay.self]
     )
 
     static func printCall(_ call: CallRecord, json: Bool) throws {
@@ -148,6 +148,47 @@ struct CallCommand: ParsableCommand {
                         String(c.attempts.count), c.answeredProviderID.map(String.init) ?? "-", c.callbackID.map(String.init) ?? "-",
                     ]
                 })
+        }
+    }
+
+    struct Replay: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "replay",
+            abstract: "Decide a stored call again from what its decision recorded, and compare.",
+            discussion: """
+                Uses each candidate's settings at the recorded revision, its recorded counters, the caller's
+                state, the repeat-caller provider, the rotation and the seed. Exits 65 when the answers differ.
+                Example: helpline call replay 17
+                """)
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+        @Argument(help: "The call id.") var callID: String
+
+        struct Result: Encodable {
+            let call_id: String
+            let matches: Bool
+            let recorded_provider: Int64?
+            let replayed_provider: Int64?
+            let differences: [String]
+        }
+
+        func run() throws {
+            let replay = try global.open().replay(callID: try parseCallID(callID))
+            if output.json {
+                try Output.json(
+                    Result(
+                        call_id: String(replay.callID), matches: replay.matches, recorded_provider: replay.recordedProvider,
+                        replayed_provider: replay.replayed.offeredProviderID, differences: replay.differences))
+            } else if replay.matches {
+                print(
+                    "call \(replay.callID): the replay agrees (\(replay.recordedOutcome)\(replay.recordedProvider.map { " to provider \($0)" } ?? ""))"
+                )
+            }
+            if !replay.matches {
+                throw CLIError.usage(
+                    "call \(replay.callID): the replay differs: \(replay.differences.joined(separator: "; "))",
+                    hint: "the stored decision or its inputs were changed, or the rules changed since; keep the database for investigation")
+            }
         }
     }
 }

@@ -21,20 +21,7 @@ struct ConcurrencyTests {
               "$HL" route --to 8009151270 --from "3035550$1$(printf %02d $i)" --at \(at) --json > "$OUT/$1-$i.json" 2> "$OUT/$1-$i.err" || echo "$1-$i exit $?" >> "$OUT/failures"
             done
             """
-        let workers = try (1...4).map { n -> Process in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/bash")
-            p.arguments = ["-c", script, "worker", String(n)]
-            var env = ProcessInfo.processInfo.environment
-            env["HL"] = CLI.binary.path
-            env["OUT"] = dir.url.path
-            env["HELPLINE_DB"] = db
-            env["HELPLINE_TZ"] = "America/New_York"
-            p.environment = env
-            try p.run()
-            return p
-        }
-        for w in workers { w.waitUntilExit() }
+        try CLI.workers(4, script: script, db: db, out: dir)
         #expect(
             !FileManager.default.fileExists(atPath: dir.path("failures")),
             "\((try? String(contentsOfFile: dir.path("failures"), encoding: .utf8)) ?? "")")
@@ -118,20 +105,7 @@ struct RaceTests {
               esac
             done
             """
-        let workers = try (1...4).map { n -> Process in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/bash")
-            p.arguments = ["-c", script, "worker", String(n)]
-            var env = ProcessInfo.processInfo.environment
-            env["HL"] = CLI.binary.path
-            env["OUT"] = dir.url.path
-            env["HELPLINE_DB"] = db
-            env["HELPLINE_TZ"] = "America/New_York"
-            p.environment = env
-            try p.run()
-            return p
-        }
-        for w in workers { w.waitUntilExit() }
+        try CLI.workers(4, script: script, db: db, out: dir)
         let failures = (try? String(contentsOfFile: dir.path("failures"), encoding: .utf8)) ?? ""
         let stderr = (try? String(contentsOfFile: dir.path("stderr"), encoding: .utf8)) ?? ""
         #expect(failures.isEmpty, "\(failures)\n\(stderr)")

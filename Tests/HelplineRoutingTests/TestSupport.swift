@@ -119,6 +119,25 @@ enum CLI {
             stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Runs `count` copies of a bash script at once, each given its number as $1, with $HL the
+    /// binary, $OUT the folder for their output and $HELPLINE_DB the database; waits for all.
+    static func workers(_ count: Int, script: String, db: String, out: TempDir) throws {
+        let processes = try (1...count).map { n -> Process in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = ["-c", script, "worker", String(n)]
+            var env = ProcessInfo.processInfo.environment
+            env["HL"] = binary.path
+            env["OUT"] = out.url.path
+            env["HELPLINE_DB"] = db
+            env["HELPLINE_TZ"] = "America/New_York"
+            p.environment = env
+            try p.run()
+            return p
+        }
+        for p in processes { p.waitUntilExit() }
+    }
+
     /// Runs a shell command; returns its exit status.
     @discardableResult
     static func shell(_ command: String) throws -> Int32 {

@@ -71,6 +71,26 @@ public enum DecisionOutcome: Sendable, Hashable {
     case unroutable
 }
 
+extension DecisionOutcome {
+    /// `offer`, `callback` or `unroutable`, as stored in `routing_decisions.outcome`.
+    public var name: String {
+        switch self {
+        case .offer: return "offer"
+        case .callback: return "callback"
+        case .unroutable: return "unroutable"
+        }
+    }
+
+    /// The status a new call starts in after this outcome.
+    var callStatus: String {
+        switch self {
+        case .offer: return "ringing"
+        case .callback: return "callback"
+        case .unroutable: return "unroutable"
+        }
+    }
+}
+
 /// The kind of a call, from its dialed number.
 public enum CallKind: String, Sendable, Codable {
     case direct, pool, unroutable

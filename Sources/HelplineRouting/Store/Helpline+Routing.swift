@@ -88,12 +88,7 @@ extension Helpline {
     ) throws -> RouteResult {
         let when = input.call.receivedAt
         let ms = when.epochMilliseconds
-        let status: String
-        switch decision.outcome {
-        case .offer: status = "ringing"
-        case .callback: status = "callback"
-        case .unroutable: status = "unroutable"
-        }
+        let status = decision.outcome.callStatus
         try db.cachedStatement(
             sql: """
                 INSERT INTO calls (external_id, received_at, caller, caller_sha256, caller_state, caller_state_source, dialed, kind,
@@ -107,19 +102,13 @@ extension Helpline {
 
         var callbackReason: CallbackReason?
         if case .callback(let reason) = decision.outcome { callbackReason = reason }
-        let outcomeText: String
-        switch decision.outcome {
-        case .offer: outcomeText = "offer"
-        case .callback: outcomeText = "callback"
-        case .unroutable: outcomeText = "unroutable"
-        }
         try db.cachedStatement(
             sql: """
                 INSERT INTO routing_decisions (call_id, decided_at, kind, strategy, outcome, chosen_provider_id, tier, top_tier,
                     tier_weight, sticky, callback_reason, fallbacks, candidate_set_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            callID, ms, decision.kind.rawValue, decision.strategy, outcomeText, decision.offeredProviderID, decision.tier,
+            callID, ms, decision.kind.rawValue, decision.strategy, decision.outcome.name, decision.offeredProviderID, decision.tier,
             decision.topTier, decision.tierWeight, decision.sticky, callbackReason?.rawValue, DecisionJSON.ids(decision.fallbacks),
             try candidateSetID(DecisionJSON.verdicts(decision.verdicts), db: db),
         ])
@@ -420,7 +409,7 @@ enum DecisionJSON {
         return UInt64(seed) ?? 0
     }
 
-    /// `{"s":caller state,"r":repeat provider,"c":[[id,revision,member,hour,day,month,concurrent,last_offer_at],...]}`
+    /// `{"m":max attempts,"s":caller state,"r":repeat provider,"c":[[id,revision,member,hour,day,month,concurrent,last_offer_at],...]}`
     static func input(_ input: RoutingInput) -> String {
         let candidates: [Candidate]
         switch input.target {
@@ -428,8 +417,14 @@ enum DecisionJSON {
         case .listing(_, let c): candidates = [c]
         case .helpline(_, let cs): candidates = cs
         }
-        var w = CompactJSON(capacity: candidates.count * 40 + 32)
-        w.raw("{\"s\":")
+        var w = CompactJSON(capacity: candidates.count * 40 + 40)
+        if case .helpline(let h, _) = input.target {
+            w.raw("{\"m\":")
+            w.int(h.maxAttempts)
+            w.raw(",\"s\":")
+        } else {
+            w.raw("{\"s\":")
+        }
         if let state = input.call.callerState { w.plainString(state.code) } else { w.raw("null") }
         w.raw(",\"r\":")
         if let r = input.repeatProviderID { w.int(r) } else { w.raw("null") }
