@@ -33,7 +33,8 @@ extension DailyReport {
             body += "<td>\(Format.percent(p.answerRate))</td><td>\(Format.seconds(p.medianSecondsToAnswer))</td>"
             body += "<td>\(p.dailyCap.map { "\(p.dailyCapUsed ?? 0)/\($0)" } ?? "–")</td></tr>\n"
         }
-        body += "</table>\n"
+        body += "</table>\n<p class=\"sub\">Daily cap: offers in the provider's own zone. Listing calls count toward it but "
+        body += "always reach their provider, so usage can pass the cap; pool calls stop at it.</p>\n"
         return """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

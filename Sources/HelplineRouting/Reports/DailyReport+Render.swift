@@ -136,6 +136,7 @@ extension DailyReport {
                 ]
             }
         ).render()
+        out += "(daily cap: offers in the provider's own zone; listing calls count toward it but always reach their provider)\n"
         out += "\ncalls per hour:\n"
         let peak = max(hours.max() ?? 0, 1)
         for (hour, n) in hours.enumerated() {
