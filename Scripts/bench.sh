@@ -11,9 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/install-deps.sh >/dev/null
-# Release builds with the Swift runtime linked statically, as the CLI is installed (a one-shot
-# process then spends less of its life loading shared libraries). One build folder for both.
-build=(swift build -c release --static-swift-stdlib --scratch-path .build-static)
+# Release builds as the CLI is installed: the Swift runtime linked statically and the executable
+# not position-independent, so a one-shot process spends less of its life loading and relocating
+# (15 ms to 12 ms per `helpline route` here). One build folder for both products.
+build=(swift build -c release --static-swift-stdlib --scratch-path .build-static -Xswiftc -Xclang-linker -Xswiftc -no-pie)
 "${build[@]}" --product helpline >/dev/null
 "${build[@]}" --product helpline-bench >/dev/null
 bin=$("${build[@]}" --show-bin-path)
