@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import HelplineRouting
@@ -70,5 +71,26 @@ struct DailyReportScriptTests {
         // A folder in place of the database fails the same way.
         let r2 = try runScript(out, db: dir.url.path)
         #expect(r2.status != 0)
+    }
+}
+
+@Suite("Benchmark setup (tiny size, no timing)")
+struct BenchSetupTests {
+    @Test("the benchmark's 50-provider setup routes calls that pass the doctor")
+    func tinyBench() throws {
+        let dir = try TempDir()
+        let bench = CLI.binary.deletingLastPathComponent().appendingPathComponent("helpline-bench")
+        let p = Process()
+        p.executableURL = bench
+        p.arguments = ["profile-route", dir.path("bench.sqlite"), "20"]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let h = try Helpline(path: dir.path("bench.sqlite"))
+        #expect(try h.providers().count == 50)
+        #expect(try h.providers().contains { $0.timeZone.identifier == "America/Phoenix" && $0.caps.daily != nil })
+        #expect(try h.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM calls") } == 20)
+        #expect(try h.doctor().isClean)
     }
 }
