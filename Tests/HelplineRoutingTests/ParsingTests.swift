@@ -179,6 +179,21 @@ struct FieldTests {
         #expect(throws: InputError.self) { try Instant.parse("2026-11-25T14:03:00") }
         #expect(throws: InputError.self) { try Instant.parse("yesterday") }
         #expect(
+            try Instant.parse("2026-11-25T19:03:00.250Z").timeIntervalSince1970 == (try Instant.parse("2026-11-25T19:03:00Z")).timeIntervalSince1970
+                + 0.25)
+        #expect(try Instant.parse("2026-11-26T00:33:00+05:30") == (try Instant.parse("2026-11-25T19:03:00Z")))
+        for bad in [
+            "2026-02-30T10:00:00Z", "2026-11-25T24:00:00Z", "2026-11-25 14:03:00-05:00", "2026-11-25T14:03:00-0500", "2026-11-25T14:03Z",
+            "2026-11-25T14:03:00-05:00x", "1969-12-31T23:59:59Z", "2026-11-25T14:03:00.Z",
+        ] {
+            #expect(throws: InputError.self) { try Instant.parse(bad) }
+        }
+        #expect(
+            Instant.format(try Instant.parse("2026-11-01T06:30:00Z"), in: TimeZone(identifier: "America/New_York")!) == "2026-11-01T01:30:00-05:00")
+        #expect(
+            Instant.format(try Instant.parse("2026-11-01T05:30:00Z"), in: TimeZone(identifier: "America/New_York")!) == "2026-11-01T01:30:00-04:00")
+        #expect(Instant.format(try Instant.parse("2026-11-01T05:30:00Z"), in: TimeZone(identifier: "UTC")!) == "2026-11-01T05:30:00Z")
+        #expect(
             Instant.format(try Instant.parse("2026-07-04T12:00:00Z"), in: TimeZone(identifier: "America/New_York")!)
                 == "2026-07-04T08:00:00-04:00")
     }

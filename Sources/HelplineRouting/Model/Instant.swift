@@ -8,27 +8,92 @@ public enum Instant {
     ///
     /// - Throws: `InputError.invalidDate`.
     public static func parse(_ text: String) throws -> Date {
-        let t = text.trimmingWhitespace()
-        // Only ASCII; the formatter is lenient about some characters that should be refused.
-        guard t.utf8.count <= 40, t.allSatisfy(\.isASCII) else {
-            throw InputError.invalidDate(text, expected: "an ISO 8601 instant with an offset")
+        // Parsed by hand: the platform's ISO 8601 formatter loads ICU's date formatting, which
+        // costs a one-shot CLI process milliseconds, and is lenient in ways an API shouldn't be.
+        let bytes = Array(text.trimmingWhitespace().utf8)
+        func fail() -> InputError {
+            InputError.invalidDate(text, expected: "an ISO 8601 instant with an offset, such as 2026-11-25T14:03:00-05:00")
         }
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        guard let date = plain.date(from: t) ?? fractional.date(from: t) else {
-            throw InputError.invalidDate(text, expected: "an ISO 8601 instant with an offset, such as 2026-11-25T14:03:00-05:00")
+        var i = 0
+        func digits(_ n: Int) throws -> Int {
+            guard i + n <= bytes.count else { throw fail() }
+            var v = 0
+            for _ in 0..<n {
+                let c = bytes[i]
+                guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { throw fail() }
+                v = v * 10 + Int(c - UInt8(ascii: "0"))
+                i += 1
+            }
+            return v
         }
-        return date
+        func expect(_ c: Character) throws {
+            guard i < bytes.count, bytes[i] == c.asciiValue else { throw fail() }
+            i += 1
+        }
+        guard bytes.count <= 40 else { throw fail() }
+        let year = try digits(4)
+        try expect("-")
+        let month = try digits(2)
+        try expect("-")
+        let day = try digits(2)
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "T") || bytes[i] == UInt8(ascii: "t") else { throw fail() }
+        i += 1
+        let hour = try digits(2)
+        try expect(":")
+        let minute = try digits(2)
+        try expect(":")
+        let second = try digits(2)
+        var fraction = 0.0
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            var scale = 0.1
+            var count = 0
+            while i < bytes.count, bytes[i] >= UInt8(ascii: "0"), bytes[i] <= UInt8(ascii: "9") {
+                fraction += Double(bytes[i] - UInt8(ascii: "0")) * scale
+                scale /= 10
+                i += 1
+                count += 1
+            }
+            guard count > 0, count <= 9 else { throw fail() }
+        }
+        guard i < bytes.count else { throw fail() }
+        var offset = 0
+        switch bytes[i] {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            i += 1
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            let sign = bytes[i] == UInt8(ascii: "-") ? -1 : 1
+            i += 1
+            let oh = try digits(2)
+            try expect(":")
+            let om = try digits(2)
+            guard oh <= 18, om < 60 else { throw fail() }
+            offset = sign * (oh * 3600 + om * 60)
+        default:
+            throw fail()
+        }
+        guard i == bytes.count, (1...12).contains(month), hour < 24, minute < 60, second < 60, year >= 1970 else { throw fail() }
+        let days = CivilTime.daysFromCivil(year: year, month: month, day: day)
+        let check = CivilTime(localSeconds: days * 86_400)
+        guard check.year == year, check.month == month, check.day == day else { throw fail() }
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }
 
-    /// Formats an instant as ISO 8601 with the offset of `zone` at that instant.
+    /// Formats an instant as ISO 8601 with the offset of `zone` at that instant (`Z` for zero).
     public static func format(_ date: Date, in zone: TimeZone) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        f.timeZone = zone
-        return f.string(from: date)
+        let offset = ZoneOffsets.secondsFromGMT(for: date, in: zone)
+        let whole = Int(date.timeIntervalSince1970.rounded(.down))
+        let local = CivilTime(localSeconds: whole + offset)
+        let second = ((whole + offset) % 60 + 60) % 60
+        var out = local.dateString + "T" + String(format: "%02d:%02d:%02d", local.hour, local.minute, second)
+        if offset == 0 {
+            out += "Z"
+        } else {
+            let magnitude = abs(offset)
+            out += (offset < 0 ? "-" : "+") + String(format: "%02d:%02d", magnitude / 3600, (magnitude % 3600) / 60)
+        }
+        return out
     }
 }
 
