@@ -148,86 +148,91 @@ func runBenchmarks() throws {
     if option("--only") == "route" { return }
     _ = sample
 
-    // MARK: history_flatness_ratio
-    let historyDB = "\(work)/history.sqlite"
-    let emptyDB = "\(work)/empty.sqlite"
-    _ = try BenchSetup.build(path: historyDB)
-    let historyCalls = 1_000_000
-    var t = Measure.now()
-    try History.generate(path: historyDB, count: historyCalls, days: 30, end: start, sample: sample)
-    note(String(format: "generated %d calls of history in %.1f s", historyCalls, Measure.now() - t))
-    let withHistory = try Helpline(path: historyDB)
-    let empty = try BenchSetup.build(path: emptyDB)
-    // One discarded batch on each: the first calls after the generator's gigabytes pay for a
-    // cold cache (reported on stderr), and the ratio is about the steady state.
-    t = Measure.now()
-    try routeCalls(withHistory, from: 0, count: 50, start: start)
-    note(String(format: "first 50 calls after generating history: %.3f ms per call", (Measure.now() - t) * 20))
-    try routeCalls(withHistory, from: 50, count: 250, start: start)
-    try routeCalls(empty, from: 0, count: 300, start: start)
-    var historyTime = 0.0
-    var emptyTime = 0.0
-    let flatRounds = quick ? 4 : 10
-    let flatBatch = quick ? 250 : 500
-    var flatNext = 300
-    for _ in 0..<flatRounds {
-        t = Measure.now()
-        try routeCalls(withHistory, from: flatNext, count: flatBatch, start: start)
-        let h = Measure.now() - t
-        historyTime += h
-        t = Measure.now()
-        try routeCalls(empty, from: flatNext, count: flatBatch, start: start)
-        let e = Measure.now() - t
-        emptyTime += e
-        note(String(format: "flatness round: %.3f ms per call with history, %.3f empty", h * 1000 / Double(flatBatch), e * 1000 / Double(flatBatch)))
-        flatNext += flatBatch
-    }
-    emit("history_flatness_ratio", historyTime / emptyTime)
-    if option("--only") == "history" { return }
-
-    // MARK: report_1m_seconds, report_vs_sqlite3_ratio, report_peak_rss_mb
     let zone = try TimeZone(iana: "America/New_York")
-    let reportDay = LocalDate(start.addingTimeInterval(-15 * 86_400), in: zone)
-    let dayStart = reportDay.start(in: zone).epochMilliseconds
-    let dayEnd = reportDay.next.start(in: zone).epochMilliseconds
-    let reportRuns = quick ? 3 : 7
-    var reportTimes: [Double] = []
-    var reportRSS = 0
-    for _ in 0..<reportRuns {
-        // Through `rss-of`, a small process, so the peak RSS is the report's own.
-        let r = try Measure.run(
-            benchBin,
-            [
-                "rss-of", helplineBin, "report", "daily", "--db", historyDB, "--date", reportDay.description, "--tz", "America/New_York",
-                "--format", "json",
-            ], captureTo: "\(work)/report.rss")
-        let parts = r.stdout.split(separator: " ")
-        guard r.status == 0, parts.count == 3, parts[0] == "0", let seconds = Double(parts[1]),
-            let rss = Int(parts[2].trimmingCharacters(in: .whitespacesAndNewlines))
-        else { throw BenchError.failed("report daily failed: \(r.stdout)") }
-        reportTimes.append(seconds)
-        reportRSS = max(reportRSS, rss)
-    }
     let sqlite3Bin = Measure.which("sqlite3") ?? "/usr/bin/sqlite3"
-    let handQuery = """
-        WITH a AS (SELECT provider_id, outcome, answered_at - offered_at AS s FROM attempts WHERE offered_at >= \(dayStart) AND offered_at < \(dayEnd)),
-        r AS (SELECT provider_id, s, row_number() OVER (PARTITION BY provider_id ORDER BY s) AS rn,
-                     count(*) OVER (PARTITION BY provider_id) AS cnt FROM a WHERE outcome = 'answered')
-        SELECT c.provider_id, c.offered, c.answered, c.no_answer, m.median FROM
-          (SELECT provider_id, count(*) AS offered, sum(outcome = 'answered') AS answered,
-                  sum(outcome IN ('no-answer', 'busy', 'failed')) AS no_answer FROM a GROUP BY provider_id) c
-          LEFT JOIN (SELECT provider_id, avg(s) AS median FROM r WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2) GROUP BY provider_id) m
-          USING (provider_id);
-        """
-    var sqliteTimes: [Double] = []
-    for _ in 0..<reportRuns {
-        let r = try Measure.run(sqlite3Bin, [historyDB, handQuery], captureTo: "\(work)/sqlite3.out")
-        guard r.status == 0 else { throw BenchError.failed("sqlite3 exited \(r.status)") }
-        sqliteTimes.append(r.seconds)
+    // `--only cli` skips history and reports (the slow part), for iterating on process start-up.
+    if option("--only") != "cli" {
+        // MARK: history_flatness_ratio
+        let historyDB = "\(work)/history.sqlite"
+        let emptyDB = "\(work)/empty.sqlite"
+        _ = try BenchSetup.build(path: historyDB)
+        let historyCalls = 1_000_000
+        var t = Measure.now()
+        try History.generate(path: historyDB, count: historyCalls, days: 30, end: start, sample: sample)
+        note(String(format: "generated %d calls of history in %.1f s", historyCalls, Measure.now() - t))
+        let withHistory = try Helpline(path: historyDB)
+        let empty = try BenchSetup.build(path: emptyDB)
+        // One discarded batch on each: the first calls after the generator's gigabytes pay for a
+        // cold cache (reported on stderr), and the ratio is about the steady state.
+        t = Measure.now()
+        try routeCalls(withHistory, from: 0, count: 50, start: start)
+        note(String(format: "first 50 calls after generating history: %.3f ms per call", (Measure.now() - t) * 20))
+        try routeCalls(withHistory, from: 50, count: 250, start: start)
+        try routeCalls(empty, from: 0, count: 300, start: start)
+        var historyTime = 0.0
+        var emptyTime = 0.0
+        let flatRounds = quick ? 4 : 10
+        let flatBatch = quick ? 250 : 500
+        var flatNext = 300
+        for _ in 0..<flatRounds {
+            t = Measure.now()
+            try routeCalls(withHistory, from: flatNext, count: flatBatch, start: start)
+            let h = Measure.now() - t
+            historyTime += h
+            t = Measure.now()
+            try routeCalls(empty, from: flatNext, count: flatBatch, start: start)
+            let e = Measure.now() - t
+            emptyTime += e
+            note(
+                String(
+                    format: "flatness round: %.3f ms per call with history, %.3f empty", h * 1000 / Double(flatBatch), e * 1000 / Double(flatBatch)))
+            flatNext += flatBatch
+        }
+        emit("history_flatness_ratio", historyTime / emptyTime)
+
+        // MARK: report_1m_seconds, report_vs_sqlite3_ratio, report_peak_rss_mb
+        let reportDay = LocalDate(start.addingTimeInterval(-15 * 86_400), in: zone)
+        let dayStart = reportDay.start(in: zone).epochMilliseconds
+        let dayEnd = reportDay.next.start(in: zone).epochMilliseconds
+        let reportRuns = quick ? 3 : 7
+        var reportTimes: [Double] = []
+        var reportRSS = 0
+        for _ in 0..<reportRuns {
+            // Through `rss-of`, a small process, so the peak RSS is the report's own.
+            let r = try Measure.run(
+                benchBin,
+                [
+                    "rss-of", helplineBin, "report", "daily", "--db", historyDB, "--date", reportDay.description, "--tz", "America/New_York",
+                    "--format", "json",
+                ], captureTo: "\(work)/report.rss")
+            let parts = r.stdout.split(separator: " ")
+            guard r.status == 0, parts.count == 3, parts[0] == "0", let seconds = Double(parts[1]),
+                let rss = Int(parts[2].trimmingCharacters(in: .whitespacesAndNewlines))
+            else { throw BenchError.failed("report daily failed: \(r.stdout)") }
+            reportTimes.append(seconds)
+            reportRSS = max(reportRSS, rss)
+        }
+        let handQuery = """
+            WITH a AS (SELECT provider_id, outcome, answered_at - offered_at AS s FROM attempts WHERE offered_at >= \(dayStart) AND offered_at < \(dayEnd)),
+            r AS (SELECT provider_id, s, row_number() OVER (PARTITION BY provider_id ORDER BY s) AS rn,
+                         count(*) OVER (PARTITION BY provider_id) AS cnt FROM a WHERE outcome = 'answered')
+            SELECT c.provider_id, c.offered, c.answered, c.no_answer, m.median FROM
+              (SELECT provider_id, count(*) AS offered, sum(outcome = 'answered') AS answered,
+                      sum(outcome IN ('no-answer', 'busy', 'failed')) AS no_answer FROM a GROUP BY provider_id) c
+              LEFT JOIN (SELECT provider_id, avg(s) AS median FROM r WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2) GROUP BY provider_id) m
+              USING (provider_id);
+            """
+        var sqliteTimes: [Double] = []
+        for _ in 0..<reportRuns {
+            let r = try Measure.run(sqlite3Bin, [historyDB, handQuery], captureTo: "\(work)/sqlite3.out")
+            guard r.status == 0 else { throw BenchError.failed("sqlite3 exited \(r.status)") }
+            sqliteTimes.append(r.seconds)
+        }
+        emit("report_1m_seconds", Measure.median(reportTimes))
+        emit("report_vs_sqlite3_ratio", Measure.median(reportTimes) / Measure.median(sqliteTimes))
+        emit("report_peak_rss_mb", Double(reportRSS) / 1024, digits: 1)
+        if option("--only") == "history" { return }
     }
-    emit("report_1m_seconds", Measure.median(reportTimes))
-    emit("report_vs_sqlite3_ratio", Measure.median(reportTimes) / Measure.median(sqliteTimes))
-    emit("report_peak_rss_mb", Double(reportRSS) / 1024, digits: 1)
 
     // MARK: cli_route_vs_sqlite3_ratio
     let cliRuns = quick ? 25 : 80
