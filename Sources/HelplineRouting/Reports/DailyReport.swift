@@ -238,24 +238,27 @@ struct DailyReportQuery {
         // scan of attempts_offered per zone in use.
         var capUsed: [Int64: Int] = [:]
         let capped = providers.filter { ($0["daily_cap"] as Int?) != nil }
-        for zoneName in Set(capped.map { $0["time_zone"] as String }) {
+        // Each capped provider's own day, as an instant window; those in the report's zone reuse
+        // the counts above, the others share one scan over the union of their windows.
+        var windows: [Int64: (start: Int64, end: Int64)] = [:]
+        for p in capped {
+            let id: Int64 = p["id"]
+            let zoneName: String = p["time_zone"]
             if zoneName == zone.identifier {
-                // The report's own day: the offers counted above.
-                for p in capped where (p["time_zone"] as String) == zoneName {
-                    let id: Int64 = p["id"]
-                    capUsed[id] = lines[id]?.offered ?? 0
-                }
-                continue
+                capUsed[id] = lines[id]?.offered ?? 0
+            } else if let providerZone = TimeZone(identifier: zoneName) {
+                windows[id] = (date.start(in: providerZone).epochMilliseconds, date.next.start(in: providerZone).epochMilliseconds)
             }
-            guard let providerZone = TimeZone(identifier: zoneName) else { continue }
+        }
+        if let from = windows.values.map(\.start).min(), let to = windows.values.map(\.end).max() {
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT provider_id, count(*) FROM attempts WHERE offered_at >= ? AND offered_at < ? GROUP BY provider_id",
-                arguments: [date.start(in: providerZone).epochMilliseconds, date.next.start(in: providerZone).epochMilliseconds])
-            let inZone = Set(capped.filter { ($0["time_zone"] as String) == zoneName }.map { $0["id"] as Int64 })
+                db, sql: "SELECT provider_id, offered_at FROM attempts WHERE offered_at >= ? AND offered_at < ?", arguments: [from, to])
             while let row = try rows.next() {
                 let id: Int64 = row[0]
-                if inZone.contains(id) { capUsed[id] = row[1] }
+                let at: Int64 = row[1]
+                if let w = windows[id], at >= w.start, at < w.end { capUsed[id, default: 0] += 1 }
             }
+            for id in windows.keys where capUsed[id] == nil { capUsed[id] = 0 }
         }
         var result: [DailyReport.ProviderLine] = []
         for p in providers {

@@ -14,32 +14,33 @@ struct Entitlement {
     /// decisions refer to shared lists, and a day uses a handful of them.
     static func read(_ db: Database, from start: Int64, to end: Int64) throws -> Entitlement {
         var result = Entitlement()
-        let first = try Row.fetchCursor(
+        // One pass over the period's decisions, grouped by candidate list and chosen provider.
+        struct Key: Hashable {
+            let set: Int64
+            let topTier: Int?
+            let tierWeight: Int?
+        }
+        var groups: [Key: Int] = [:]
+        let rows = try Row.fetchCursor(
             db,
             sql: """
-                SELECT chosen_provider_id, count(*) FROM routing_decisions
-                WHERE decided_at >= ? AND decided_at < ? AND kind = 'pool' AND sticky = 0 AND outcome = 'offer' GROUP BY 1
+                SELECT candidate_set_id, top_tier, tier_weight, chosen_provider_id, count(*) FROM routing_decisions
+                WHERE decided_at >= ? AND decided_at < ? AND kind = 'pool' AND sticky = 0 AND outcome = 'offer'
+                GROUP BY 1, 2, 3, 4
                 """, arguments: [start, end])
-        while let row = try first.next() {
-            let n: Int = row[1]
-            if let chosen: Int64 = row[0] { result.firstOffers[chosen, default: 0] += n }
+        while let row = try rows.next() {
+            let n: Int = row[4]
+            groups[Key(set: row[0], topTier: row[1], tierWeight: row[2]), default: 0] += n
+            if let chosen: Int64 = row[3] { result.firstOffers[chosen, default: 0] += n }
             result.decisions += n
         }
-        let groups = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT s.candidates, g.top_tier, g.tier_weight, g.n FROM (
-                    SELECT candidate_set_id, top_tier, tier_weight, count(*) AS n FROM routing_decisions
-                    WHERE decided_at >= ? AND decided_at < ? AND kind = 'pool' AND sticky = 0 AND outcome = 'offer'
-                    GROUP BY 1, 2, 3) g
-                JOIN candidate_sets s ON s.id = g.candidate_set_id
-                """, arguments: [start, end])
-        while let row = try groups.next() {
-            let count = Double(row[3] as Int)
-            for verdict in DecisionJSON.parseVerdicts(row[0], topTier: row[1], tierWeight: row[2]) {
+        let lists = try db.cachedStatement(sql: "SELECT candidates FROM candidate_sets WHERE id = ?")
+        for (key, count) in groups {
+            guard let text = try String.fetchOne(lists, arguments: [key.set]) else { continue }
+            for verdict in DecisionJSON.parseVerdicts(text, topTier: key.topTier, tierWeight: key.tierWeight) {
                 let share = verdict.share ?? 0
-                result.entitled[verdict.providerID, default: 0] += count * share
-                result.variance[verdict.providerID, default: 0] += count * share * (1 - share)
+                result.entitled[verdict.providerID, default: 0] += Double(count) * share
+                result.variance[verdict.providerID, default: 0] += Double(count) * share * (1 - share)
             }
         }
         return result
