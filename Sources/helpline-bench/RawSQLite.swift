@@ -55,7 +55,12 @@ final class RawSQLite {
             statements.append(stmt)
         }
         // Decisions refer to a stored candidate list, as routed ones do.
-        try exec("INSERT OR IGNORE INTO candidate_sets (candidates) VALUES ('\(candidates)')")
+        var insertSet: OpaquePointer?
+        sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO candidate_sets (candidates) VALUES (?)", -1, &insertSet, nil)
+        sqlite3_bind_text(insertSet, 1, candidates, -1, transient)
+        let rc = sqlite3_step(insertSet)
+        sqlite3_finalize(insertSet)
+        guard rc == SQLITE_DONE else { throw BenchError.sqlite(String(cString: sqlite3_errmsg(db))) }
         var setID: OpaquePointer?
         sqlite3_prepare_v2(db, "SELECT max(id) FROM candidate_sets", -1, &setID, nil)
         if sqlite3_step(setID) == SQLITE_ROW { candidateSet = sqlite3_column_int64(setID, 0) }

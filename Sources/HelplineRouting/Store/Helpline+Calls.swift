@@ -269,16 +269,8 @@ extension Helpline {
     /// Rebuilds a call's current routing answer from the database: the live offer, or the callback.
     static func routeResult(callID: Int64, db: Database) throws -> RouteResult {
         let call = try callState(callID, db: db)
-        let decision = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT d.strategy, d.sticky, d.fallbacks, s.candidates, d.top_tier, d.tier_weight
-                FROM routing_decisions d JOIN candidate_sets s ON s.id = d.candidate_set_id WHERE d.call_id = ?
-                """,
-            arguments: [callID])
-        let candidates = DecisionJSON.parseVerdicts(
-            decision?["candidates"] ?? "[]", topTier: decision?["top_tier"], tierWeight: decision?["tier_weight"])
-        let planned = DecisionJSON.parseIDs(decision?["fallbacks"] ?? "[]")
+        let decision = try StoredDecision.fetch(callID: callID, db: db)
+        let planned = decision.fallbacks
         let tried = Set(call.attempts.map(\.providerID))
         let callback = try Row.fetchOne(db, sql: "SELECT id, reason FROM callbacks WHERE call_id = ?", arguments: [callID])
         let consent = try Row.fetchOne(
@@ -296,8 +288,8 @@ extension Helpline {
         return RouteResult(
             callID: callID, kind: CallKind(rawValue: call.kind) ?? .unroutable, outcome: outcome, provider: provider,
             attempt: outcome == .offer ? call.latestAttempt?.seq : nil,
-            fallbacks: outcome == .offer ? planned.filter { !tried.contains($0) } : [], sticky: decision?["sticky"] ?? false,
-            strategy: decision?["strategy"] ?? "none", candidates: candidates,
+            fallbacks: outcome == .offer ? planned.filter { !tried.contains($0) } : [], sticky: decision.sticky,
+            strategy: decision.strategy ?? "none", candidates: decision.verdicts,
             callbackID: outcome == .callback ? callback?["id"] : nil,
             callbackReason: outcome == .callback ? (callback?["reason"] as String?).flatMap(CallbackReason.init(rawValue:)) : nil,
             consent: consent.map {
@@ -309,13 +301,7 @@ extension Helpline {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM calls WHERE id = ?", arguments: [id]) else {
             throw RoutingError.unknownCall(String(id))
         }
-        let decision = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT d.strategy, d.sticky, d.fallbacks, s.candidates, d.top_tier, d.tier_weight
-                FROM routing_decisions d JOIN candidate_sets s ON s.id = d.candidate_set_id WHERE d.call_id = ?
-                """, arguments: [id]
-        )
+        let decision = try StoredDecision.fetch(callID: id, db: db)
         let callback = try Row.fetchOne(db, sql: "SELECT id, status FROM callbacks WHERE call_id = ?", arguments: [id])
         let consent = try Row.fetchOne(
             db, sql: "SELECT seq, terms_version FROM consent_records WHERE call_id = ? AND kind = 'consent' ORDER BY seq LIMIT 1",
@@ -327,11 +313,32 @@ extension Helpline {
             dialed: row["dialed"], kind: CallKind(rawValue: row["kind"]) ?? .unroutable, status: row["status"],
             answeredAt: date("answered_at"), answeredProviderID: row["answered_provider_id"], endedAt: date("ended_at"),
             attempts: try attempts(callID: id, db: db), callbackID: callback?["id"], callbackStatus: callback?["status"],
-            strategy: decision?["strategy"], sticky: decision?["sticky"] ?? false,
-            fallbacks: DecisionJSON.parseIDs(decision?["fallbacks"] ?? "[]"),
-            candidates: DecisionJSON.parseVerdicts(
-                decision?["candidates"] ?? "[]", topTier: decision?["top_tier"], tierWeight: decision?["tier_weight"]), consentSeq: consent?["seq"],
+            strategy: decision.strategy, sticky: decision.sticky, fallbacks: decision.fallbacks, candidates: decision.verdicts,
+            consentSeq: consent?["seq"],
             termsVersion: consent?["terms_version"])
+    }
+}
+
+/// The parts of a stored decision that `call show` and a call's current route answer print.
+struct StoredDecision {
+    var strategy: String?
+    var sticky = false
+    var fallbacks: [Int64] = []
+    var verdicts: [Verdict] = []
+
+    /// The decision of a call; empty when the call has none.
+    static func fetch(callID: Int64, db: Database) throws -> StoredDecision {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT d.strategy, d.sticky, d.fallbacks, s.candidates, d.top_tier, d.tier_weight
+                        FROM routing_decisions d JOIN candidate_sets s ON s.id = d.candidate_set_id WHERE d.call_id = ?
+                        """), arguments: [callID])
+        else { return StoredDecision() }
+        return StoredDecision(
+            strategy: row["strategy"], sticky: row["sticky"], fallbacks: DecisionJSON.parseIDs(row["fallbacks"]),
+            verdicts: DecisionJSON.parseVerdicts(row["candidates"], topTier: row["top_tier"], tierWeight: row["tier_weight"]))
     }
 }
 
