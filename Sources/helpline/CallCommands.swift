@@ -59,14 +59,11 @@ struct CallCommand: ParsableCommand {
         @Argument(help: "The call id from `route`.") var callID: String
         @OptionGroup var at: AtOption
 
-        func run() throws {
-            let call = try global.open().answered(callID: try parseCallID(callID), at: try at.instant())
-            if output.json {
-                try Output.json(call)
-            } else {
-                print("call \(call.id) answered by provider \(call.answeredProviderID.map(String.init) ?? "?")")
-            }
+        var invocation: CallEventInvocation {
+            CallEventInvocation(event: .answered, database: global.settings, json: output.json, callID: callID, at: at.at)
         }
+
+        func run() throws { try invocation.run() }
     }
 
     struct NoAnswer: ParsableCommand {
@@ -83,16 +80,15 @@ struct CallCommand: ParsableCommand {
         @Argument(help: "The call id from `route`.") var callID: String
         @Option(help: "Which attempt failed (default: the current one).") var attempt: Int?
         @Option(help: "no-answer (default), busy or failed (a telephony failure; doesn't count toward auto-pause).")
-        var reason: String = "no-answer"
+        var reason: String = AttemptFailure.noAnswer.rawValue
         @OptionGroup var at: AtOption
 
-        func run() throws {
-            guard let failure = AttemptFailure(rawValue: reason) else {
-                throw InputError.invalidChoice(field: "reason", value: reason, choices: AttemptFailure.allCases.map(\.rawValue))
-            }
-            let result = try global.open().noAnswer(callID: try parseCallID(callID), attempt: attempt, failure: failure, at: try at.instant())
-            RouteCommand.print(result, json: output.json)
+        var invocation: CallEventInvocation {
+            CallEventInvocation(
+                event: .noAnswer(attempt: attempt, reason: reason), database: global.settings, json: output.json, callID: callID, at: at.at)
         }
+
+        func run() throws { try invocation.run() }
     }
 
     struct Ended: ParsableCommand {
@@ -105,10 +101,11 @@ struct CallCommand: ParsableCommand {
         @Argument(help: "The call id from `route`.") var callID: String
         @OptionGroup var at: AtOption
 
-        func run() throws {
-            let call = try global.open().ended(callID: try parseCallID(callID), at: try at.instant())
-            if output.json { try Output.json(call) } else { print("call \(call.id) ended (\(call.status))") }
+        var invocation: CallEventInvocation {
+            CallEventInvocation(event: .ended, database: global.settings, json: output.json, callID: callID, at: at.at)
         }
+
+        func run() throws { try invocation.run() }
     }
 
     struct Show: ParsableCommand {
@@ -189,6 +186,44 @@ struct CallCommand: ParsableCommand {
                     "call \(replay.callID): the replay differs: \(replay.differences.joined(separator: "; "))",
                     hint: "the stored decision or its inputs were changed, or the rules changed since; keep the database for investigation")
             }
+        }
+    }
+}
+
+/// `helpline call answered|no-answer|ended`, parsed: the values the commands and `FastLane` both produce.
+struct CallEventInvocation: Equatable {
+    enum Event: Equatable {
+        case answered
+        case noAnswer(attempt: Int?, reason: String)
+        case ended
+    }
+
+    var event: Event
+    var database: DatabaseSettings
+    var json = false
+    var callID: String
+    var at: String?
+
+    func run() throws {
+        let id = try parseCallID(callID)
+        let when = try AtOption.instant(at)
+        var database = database
+        database.checkpointOnClose = false
+        switch event {
+        case .answered:
+            let call = try database.open().answered(callID: id, at: when)
+            if json { return try Output.json(call) }
+            print("call \(call.id) answered by provider \(call.answeredProviderID.map(String.init) ?? "?")")
+        case .noAnswer(let attempt, let reason):
+            guard let failure = AttemptFailure(rawValue: reason) else {
+                throw InputError.invalidChoice(field: "reason", value: reason, choices: AttemptFailure.allCases.map(\.rawValue))
+            }
+            let result = try database.open().noAnswer(callID: id, attempt: attempt, failure: failure, at: when)
+            RouteCommand.print(result, json: json)
+        case .ended:
+            let call = try database.open().ended(callID: id, at: when)
+            if json { return try Output.json(call) }
+            print("call \(call.id) ended (\(call.status))")
         }
     }
 }

@@ -17,6 +17,24 @@ struct GlobalOptions: ParsableArguments {
             valueName: "full|normal"))
     var durability: String?
 
+    /// The plain values, for code that runs with or without ArgumentParser.
+    var settings: DatabaseSettings { DatabaseSettings(db: db, busyTimeout: busyTimeout, durability: durability) }
+
+    /// The zone for new providers and reports: $HELPLINE_TZ, else the machine's zone.
+    static func defaultTimeZone() throws -> TimeZone { try DatabaseSettings.defaultTimeZone() }
+
+    /// Opens (creating and migrating) the database.
+    func open(migrate: Bool = true) throws -> Helpline { try settings.open(migrate: migrate) }
+}
+
+/// `--db`, `--busy-timeout` and `--durability` as plain values, with the environment's defaults.
+struct DatabaseSettings: Equatable {
+    var db: String?
+    var busyTimeout: Double?
+    var durability: String?
+    /// Off on the call path (see `Helpline.Options.checkpointOnClose`).
+    var checkpointOnClose = true
+
     var path: String {
         db ?? ProcessInfo.processInfo.environment["HELPLINE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "helpline.sqlite"
     }
@@ -44,12 +62,13 @@ struct GlobalOptions: ParsableArguments {
             }
             options.durability = value
         }
-        if let name = ProcessInfo.processInfo.environment["HELPLINE_TZ"], !name.isEmpty {
+        if let name = env["HELPLINE_TZ"], !name.isEmpty {
             options.defaultTimeZone = try TimeZone(iana: name)
         }
         options.migrate = migrate
         // A command is one short process: one connection is all it needs.
         options.singleConnection = true
+        options.checkpointOnClose = checkpointOnClose
         return options
     }
 
@@ -71,7 +90,8 @@ struct AtOption: ParsableArguments {
     var at: String?
 
     /// The instant given, or nil for now.
-    func instant() throws -> Date? {
-        try at.map(Instant.parse)
-    }
+    func instant() throws -> Date? { try Self.instant(at) }
+
+    /// Parses an `--at` value; nil means now.
+    static func instant(_ text: String?) throws -> Date? { try text.map(Instant.parse) }
 }

@@ -31,6 +31,10 @@ struct HelplineCLI: ParsableCommand {
 enum Main {
     static func main() {
         do {
+            // Telephony's per-call commands skip ArgumentParser when they are in their plain form.
+            if let invocation = FastLane.invocation(for: Array(CommandLine.arguments.dropFirst())) {
+                return try invocation.run()
+            }
             var command = try HelplineCLI.parseAsRoot()
             try command.run()
         } catch let error as any HelplineError {

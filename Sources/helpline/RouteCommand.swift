@@ -23,11 +23,13 @@ struct RouteCommand: ParsableCommand {
     @Option(help: "Telephony's call id; routing the same id again returns the first answer.") var externalId: String?
     @OptionGroup var at: AtOption
 
-    func run() throws {
-        let result = try global.open().route(
-            to: to, from: from, callerState: callerState, at: try at.instant(), externalID: externalId)
-        RouteCommand.print(result, json: output.json)
+    /// What to do, as plain values: the same whether ArgumentParser or `FastLane` parsed it.
+    var invocation: RouteInvocation {
+        RouteInvocation(
+            database: global.settings, json: output.json, to: to, from: from, callerState: callerState, externalID: externalId, at: at.at)
     }
+
+    func run() throws { try invocation.run() }
 
     static func print(_ result: RouteResult, json: Bool) {
         for warning in result.warnings { Output.warn(warning) }
@@ -54,5 +56,24 @@ struct RouteCommand: ParsableCommand {
         if !excluded.isEmpty {
             Swift.print("excluded: " + excluded.map { "\($0.providerID) \($0.reason?.rawValue ?? "")" }.joined(separator: ", "))
         }
+    }
+}
+
+/// `helpline route`, parsed: the values `RouteCommand` and `FastLane` both produce.
+struct RouteInvocation: Equatable {
+    var database: DatabaseSettings
+    var json = false
+    var to: String
+    var from: String
+    var callerState: String?
+    var externalID: String?
+    var at: String?
+
+    func run() throws {
+        var database = database
+        database.checkpointOnClose = false
+        let result = try database.open().route(
+            to: to, from: from, callerState: callerState, at: try AtOption.instant(at), externalID: externalID)
+        RouteCommand.print(result, json: json)
     }
 }
