@@ -29,13 +29,10 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["MigrationEmbedder"]
         ),
-        // The SQLite calls Swift can't make itself (variadic C functions).
-        .target(name: "CHelplineSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(
             name: "HelplineRouting",
             dependencies: [
                 "HelplineMigrations",
-                "CHelplineSQLite",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -207,8 +207,6 @@ struct CallEventInvocation: Equatable {
     func run() throws {
         let id = try parseCallID(callID)
         let when = try AtOption.instant(at)
-        var database = database
-        database.checkpointOnClose = false
         switch event {
         case .answered:
             let call = try database.open().answered(callID: id, at: when)

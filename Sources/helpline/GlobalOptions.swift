@@ -32,8 +32,6 @@ struct DatabaseSettings: Equatable {
     var db: String?
     var busyTimeout: Double?
     var durability: String?
-    /// Off on the call path (see `Helpline.Options.checkpointOnClose`).
-    var checkpointOnClose = true
 
     var path: String {
         db ?? ProcessInfo.processInfo.environment["HELPLINE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "helpline.sqlite"
@@ -68,7 +66,6 @@ struct DatabaseSettings: Equatable {
         options.migrate = migrate
         // A command is one short process: one connection is all it needs.
         options.singleConnection = true
-        options.checkpointOnClose = checkpointOnClose
         return options
     }
 

@@ -70,8 +70,6 @@ struct RouteInvocation: Equatable {
     var at: String?
 
     func run() throws {
-        var database = database
-        database.checkpointOnClose = false
         let result = try database.open().route(
             to: to, from: from, callerState: callerState, at: try AtOption.instant(at), externalID: externalID)
         RouteCommand.print(result, json: json)

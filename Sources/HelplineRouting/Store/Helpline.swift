@@ -1,4 +1,3 @@
-import CHelplineSQLite
 import Foundation
 import GRDB
 import Logging
@@ -55,11 +54,6 @@ public final class Helpline: Sendable {
         /// A connected call with no end event stops counting toward concurrency after this long,
         /// so a lost telephony event can't block a provider forever.
         public var maxCallLength: Double = 2 * 3600
-        /// Copy the WAL into the database file when the last connection closes (SQLite's default).
-        /// Off for short processes on the call path (`helpline route` and the call events): each
-        /// would otherwise write its pages a second time and sync the file twice before exiting.
-        /// The WAL then stays beside the database and SQLite checkpoints it every 1,000 pages.
-        public var checkpointOnClose = true
 
         /// The defaults: 5 s busy timeout, full durability, the system clock and zone.
         public init() {}
@@ -94,13 +88,8 @@ public final class Helpline: Sendable {
         config.busyMode = .timeout(options.busyTimeout)
         config.label = "helpline"
         let synchronous = options.durability == .full ? "FULL" : "NORMAL"
-        let checkpointOnClose = options.checkpointOnClose
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-            if !checkpointOnClose, let connection = db.sqliteConnection {
-                let code = helpline_sqlite3_checkpoint_on_close(connection, 0)
-                guard code == SQLITE_OK else { throw StoreError.sqlite(code: code, message: "could not keep the WAL on close") }
-            }
         }
         do {
             if options.singleConnection {
