@@ -20,7 +20,7 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         let zone = try TimeZone(iana: tz)
-        let explicit = db ?? ProcessInfo.processInfo.environment["HELPLINE_DB"].flatMap { $0.isEmpty ? nil : $0 }
+        let explicit = db ?? DatabaseSettings.environment("HELPLINE_DB")
         let path = explicit ?? "helpline-demo.sqlite"
         if FileManager.default.fileExists(atPath: path) {
             guard explicit == nil || replace else {

@@ -34,21 +34,26 @@ struct DatabaseSettings: Equatable {
     var durability: String?
 
     var path: String {
-        db ?? ProcessInfo.processInfo.environment["HELPLINE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "helpline.sqlite"
+        db ?? Self.environment("HELPLINE_DB") ?? "helpline.sqlite"
     }
 
     /// The zone for new providers and reports: $HELPLINE_TZ, else the machine's zone.
     static func defaultTimeZone() throws -> TimeZone {
-        if let name = ProcessInfo.processInfo.environment["HELPLINE_TZ"], !name.isEmpty {
-            return try TimeZone(iana: name)
-        }
+        if let name = environment("HELPLINE_TZ") { return try TimeZone(iana: name) }
         return .current
+    }
+
+    /// A variable of the environment, nil when unset or empty. (ProcessInfo would copy the whole
+    /// environment into a dictionary first, on every call path.)
+    static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        let text = String(cString: value)
+        return text.isEmpty ? nil : text
     }
 
     func options(migrate: Bool = true) throws -> Helpline.Options {
         var options = Helpline.Options()
-        let env = ProcessInfo.processInfo.environment
-        if let t = busyTimeout ?? env["HELPLINE_BUSY_TIMEOUT"].flatMap(Double.init) {
+        if let t = busyTimeout ?? Self.environment("HELPLINE_BUSY_TIMEOUT").flatMap(Double.init) {
             guard t >= 0, t <= 3600 else {
                 throw InputError.outOfRange(field: "busy-timeout", value: String(t), allowed: "0-3600 seconds")
             }
@@ -60,9 +65,7 @@ struct DatabaseSettings: Equatable {
             }
             options.durability = value
         }
-        if let name = env["HELPLINE_TZ"], !name.isEmpty {
-            options.defaultTimeZone = try TimeZone(iana: name)
-        }
+        if let name = Self.environment("HELPLINE_TZ") { options.defaultTimeZone = try TimeZone(iana: name) }
         options.migrate = migrate
         // A command is one short process: one connection is all it needs.
         options.singleConnection = true

@@ -83,11 +83,35 @@ struct FuzzTests {
         }
     }
 
+    @Test("the stored-hours fast path agrees with the general parser")
+    func weeklyHoursCanonical() async {
+        await propertyCheck(count: Adversary.count, input: Gen.int(in: 0...Int.max)) { n in
+            let text = Adversary.string(UInt64(n))
+            // Whatever the fast path accepts, the general parser reads the same way.
+            if let fast = WeeklyHours.parseCanonical(text) {
+                #expect(fast == (try? WeeklyHours(parsingAnyForm: text)), "\(text.debugDescription)")
+            }
+            // Every spec the general parser writes, the fast path reads, and reads the same.
+            if let general = try? WeeklyHours(parsingAnyForm: text) {
+                #expect(WeeklyHours.parseCanonical(general.spec) == general, "\(general.spec)")
+            }
+        }
+        for spec in [
+            "mon-fri 08:00-12:00,13:00-17:00; sat 10:00-14:00", "fri-mon 22:00-02:00", "daily 00:00-24:00", "sun 23:00-01:00",
+            "mon,wed,fri 09:00-17:00", "24/7",
+        ] {
+            let general = try? WeeklyHours(parsingAnyForm: spec)
+            #expect(general != nil && WeeklyHours.parseCanonical(spec) == general, "\(spec)")
+        }
+    }
+
     @Test func zonesStatesDatesIDs() async {
         await check { text in _ = try TimeZone(iana: text) }
         await check { text in
+            if let stored = USState.parseStoredList(text) { #expect(stored == (try? USState.parseList(text))) }
             let states = try USState.parseList(text)
             #expect(try USState.parseList(USState.joined(states)) == states)
+            #expect(USState.parseStoredList(USState.joined(states)) == states)
         }
         await check { text in
             let d = try LocalDate(parsing: text)

@@ -146,6 +146,28 @@ struct FieldTests {
         #expect(try USState.parseList("") == [])
         #expect(throws: InputError.invalidState("XX")) { try USState.parseList("NY,XX") }
         #expect(throws: InputError.self) { try USState.parseList("NY,,NJ") }
+        // The stored form takes the fast path and means the same.
+        #expect(USState.parseStoredList("DC,NJ,NY") == (try USState.parseList(" ny, NJ ,dc")))
+        #expect(USState.parseStoredList("NY,XX") == nil)
+        #expect(USState.parseStoredList("ny") == nil)
+    }
+
+    @Test("area codes: known codes, no code twice, every state known")
+    func areaCodes() throws {
+        #expect(AreaCodes.state(of: "212") == (try USState(parsing: "NY")))
+        #expect(AreaCodes.state(of: "303") == (try USState(parsing: "CO")))
+        #expect(AreaCodes.state(of: "907") == (try USState(parsing: "AK")))
+        #expect(AreaCodes.state(of: try PhoneNumber(parsing: "(415) 555-0100")) == (try USState(parsing: "CA")))
+        for none in ["800", "416", "604", "000", "21", "2121", "+12", "abc"] { #expect(AreaCodes.state(of: none) == nil, "\(none)") }
+        let listed = AreaCodes.byState.flatMap { entry in entry.codes.split(separator: " ").map { (String($0), entry.state) } }
+        #expect(Set(listed.map(\.0)).count == listed.count, "an area code is listed twice")
+        #expect(Set(AreaCodes.byState.map(\.state)).count == AreaCodes.byState.count, "a state is listed twice")
+        for (code, state) in listed {
+            #expect(code.count == 3 && code.allSatisfy(\.isASCIIDigit), "\(code)")
+            #expect(USState.allCodes.contains(state), "\(state)")
+            #expect(AreaCodes.state(of: code)?.code == state, "\(code)")
+        }
+        #expect(AreaCodes.entries.count == listed.count)
     }
 
     @Test func civilTimeAcrossMonthEndsAndLeapDays() throws {

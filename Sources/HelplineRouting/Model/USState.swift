@@ -21,10 +21,24 @@ public struct USState: Sendable, Hashable, Comparable, Codable, CustomStringConv
         self.code = code
     }
 
+    /// Whether each pair of upper-case letters (AA = 0 … ZZ = 675) is a known code.
+    private static let knownPairs: [Bool] = {
+        var table = [Bool](repeating: false, count: 26 * 26)
+        for code in allCodes {
+            let u = Array(code.utf8)
+            table[Int(u[0] - 0x41) * 26 + Int(u[1] - 0x41)] = true
+        }
+        return table
+    }()
+
+    /// A code from a table in this module; a test checks every one of them is known.
+    init(knownCode: String) { code = knownCode }
+
     /// Parses a comma-separated list such as `NY,NJ`; an empty text is the empty set (all states).
     ///
     /// - Throws: `InputError.invalidState` for the first code that is not known.
     public static func parseList(_ text: String) throws -> Set<USState> {
+        if let stored = parseStoredList(text) { return stored }
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingWhitespace() }
         if parts.allSatisfy(\.isEmpty) { return [] }
         var states = Set<USState>()
@@ -32,6 +46,28 @@ public struct USState: Sendable, Hashable, Comparable, Codable, CustomStringConv
             states.insert(try USState(parsing: String(part)))
         }
         return states
+    }
+
+    /// Reads a list in the stored form (`joined`: upper-case codes and commas, nothing else)
+    /// without case mapping, which costs more than the rest: every process reads every
+    /// provider's states. Returns nil for any other form, which `parseList` then reads and judges.
+    static func parseStoredList(_ text: String) -> Set<USState>? {
+        if text.isEmpty { return [] }
+        var states = Set<USState>()
+        var utf8 = text.utf8[...]
+        while true {
+            guard utf8.count >= 2 else { return nil }
+            let first = utf8[utf8.startIndex]
+            let second = utf8[utf8.index(after: utf8.startIndex)]
+            guard first >= 0x41, first <= 0x5A, second >= 0x41, second <= 0x5A, knownPairs[Int(first - 0x41) * 26 + Int(second - 0x41)]
+            else { return nil }
+            let code = String(decoding: utf8.prefix(2), as: UTF8.self)
+            states.insert(USState(knownCode: code))
+            utf8 = utf8.dropFirst(2)
+            if utf8.isEmpty { return states }
+            guard utf8.first == UInt8(ascii: ","), utf8.count > 1 else { return nil }
+            utf8 = utf8.dropFirst()
+        }
     }
 
     /// Joins states in sorted order with commas, the form stored in the database.

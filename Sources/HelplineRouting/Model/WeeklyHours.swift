@@ -21,6 +21,8 @@ public struct WeeklyHours: Sendable, Hashable, CustomStringConvertible {
 
     static let minutesPerWeek = 7 * 1440
     private static let dayNames = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    /// The day names' three bytes as one number each, for `parseCanonical`.
+    private static let dayKeys: [UInt32] = dayNames.map { name in name.utf8.reduce(0) { $0 << 8 | UInt32($1) } }
 
     /// Open at every minute of the week.
     public static let alwaysOpen = WeeklyHours(spans: [], isAlwaysOpen: true, spec: "24/7")
@@ -36,6 +38,15 @@ public struct WeeklyHours: Sendable, Hashable, CustomStringConvertible {
     /// - Parameter text: the spec, for example `mon-fri 08:00-20:00; sat 10:00-14:00`.
     /// - Throws: `InputError.invalidHours` naming the part that does not parse.
     public init(parsing text: String) throws {
+        if let canonical = Self.parseCanonical(text) {
+            self = canonical
+        } else {
+            try self.init(parsingAnyForm: text)
+        }
+    }
+
+    /// The general parser: any letter case and spacing, and a message for what is wrong.
+    init(parsingAnyForm text: String) throws {
         let trimmed = text.trimmingWhitespace().lowercased()
         func fail(_ reason: String) -> InputError { .invalidHours(text, reason: reason) }
         if trimmed == "24/7" {
@@ -140,6 +151,83 @@ public struct WeeklyHours: Sendable, Hashable, CustomStringConvertible {
         let end = try minutes(ends[1], allow24: true)
         guard start != end else { throw fail("block '\(text)' starts and ends at the same time; use 24/7 or 00:00-24:00") }
         return (start, end)
+    }
+
+    /// Parses a spec already in canonical form (as `spec` writes it, and as it is stored) with
+    /// no string splitting: every process parses every provider's hours on its first call. Returns
+    /// nil for anything else, which the general parser then reads and judges.
+    static func parseCanonical(_ text: String) -> WeeklyHours? {
+        if text == "24/7" { return .alwaysOpen }
+        var text = text
+        return text.withUTF8 { b -> WeeklyHours? in
+            let n = b.count
+            guard n > 0, n <= 1000 else { return nil }
+            var spans: [Span] = []
+            var i = 0
+            func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+            func day(at j: Int) -> Int? {
+                guard j + 3 <= n else { return nil }
+                let key = UInt32(b[j]) << 16 | UInt32(b[j + 1]) << 8 | UInt32(b[j + 2])
+                return dayKeys.firstIndex(of: key)
+            }
+            func clock(at j: Int, allow24: Bool) -> Int? {
+                guard j + 5 <= n, isDigit(b[j]), isDigit(b[j + 1]), b[j + 2] == UInt8(ascii: ":"), isDigit(b[j + 3]), isDigit(b[j + 4])
+                else { return nil }
+                let h = Int(b[j] - 0x30) * 10 + Int(b[j + 1] - 0x30)
+                let m = Int(b[j + 3] - 0x30) * 10 + Int(b[j + 4] - 0x30)
+                guard m < 60, h < 24 || (allow24 && h == 24 && m == 0) else { return nil }
+                return h * 60 + m
+            }
+            while true {
+                // Days: `daily`, or items `ddd` / `ddd-ddd` separated by commas, then one space.
+                var days: [Int] = []
+                var seen = 0
+                if n - i >= 6, Array(b[i..<i + 5]) == Array("daily".utf8) {
+                    days = Array(0..<7)
+                    i += 5
+                } else {
+                    while true {
+                        guard let first = day(at: i) else { return nil }
+                        i += 3
+                        var last = first
+                        if i < n, b[i] == UInt8(ascii: "-") {
+                            guard let end = day(at: i + 1) else { return nil }
+                            last = end
+                            i += 4
+                        }
+                        var d = first
+                        while true {
+                            guard seen & (1 << d) == 0 else { return nil }
+                            seen |= 1 << d
+                            days.append(d)
+                            if d == last { break }
+                            d = (d + 1) % 7
+                        }
+                        guard i < n, b[i] == UInt8(ascii: ",") else { break }
+                        i += 1
+                    }
+                }
+                guard i < n, b[i] == UInt8(ascii: " ") else { return nil }
+                i += 1
+                // Blocks: `HH:MM-HH:MM` separated by commas.
+                while true {
+                    guard let start = clock(at: i, allow24: false), i + 5 < n, b[i + 5] == UInt8(ascii: "-"),
+                        let end = clock(at: i + 6, allow24: true), start != end
+                    else { return nil }
+                    i += 11
+                    let length = end > start ? end - start : end + 1440 - start
+                    for d in days { spans.append(Span(start: d * 1440 + start, end: d * 1440 + start + length)) }
+                    guard i < n, b[i] == UInt8(ascii: ",") else { break }
+                    i += 1
+                }
+                if i == n { break }
+                // The next group: `; ` between groups, exactly.
+                guard n - i > 2, b[i] == UInt8(ascii: ";"), b[i + 1] == UInt8(ascii: " ") else { return nil }
+                i += 2
+            }
+            return WeeklyHours(
+                spans: spans.sorted { ($0.start, $0.end) < ($1.start, $1.end) }, isAlwaysOpen: false, spec: String(decoding: b, as: UTF8.self))
+        }
     }
 
     private static func clock(_ minutes: Int) -> String {

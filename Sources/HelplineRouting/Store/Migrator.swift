@@ -65,7 +65,10 @@ enum Migrator {
 
     /// Reads the applied migrations and checks them against the shipped ones.
     static func check(_ db: Database, path: String) throws -> [Applied] {
-        let hasLedger = try db.tableExists("schema_migrations")
+        // One small query: GRDB's tableExists reads the whole schema into memory first, and
+        // every process runs this check.
+        let hasLedger =
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'") ?? false
         if !hasLedger {
             let userTables =
                 try Int.fetchOne(
@@ -74,7 +77,7 @@ enum Migrator {
             return []
         }
         let applied = try Row.fetchAll(db, sql: "SELECT version, name, sha256, applied_at FROM schema_migrations ORDER BY version")
-            .map { Applied(version: $0["version"], name: $0["name"], sha256: $0["sha256"], appliedAt: $0["applied_at"]) }
+            .map { Applied(version: $0[0], name: $0[1], sha256: $0[2], appliedAt: $0[3]) }
         let shipped = Dictionary(uniqueKeysWithValues: Migration.shipped.map { ($0.version, $0) })
         for a in applied {
             guard let m = shipped[a.version] else {
