@@ -10,16 +10,6 @@
 # on 2 cores). --keep keeps the databases. Budgets: docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-Scripts/install-deps.sh >/dev/null
-# Release builds as the CLI is installed: the Swift runtime linked statically, the executable not
-# position-independent and exporting no symbols, so a one-shot process spends less of its life
-# loading, relocating and (in the runtime's start-up) searching its symbol table. One build folder
-# for both products.
-build=(swift build -c release --static-swift-stdlib --scratch-path .build-static -Xswiftc -Xclang-linker -Xswiftc -no-pie -Xlinker --no-export-dynamic)
-"${build[@]}" --product helpline >/dev/null
-"${build[@]}" --product helpline-bench >/dev/null
-bin=$("${build[@]}" --show-bin-path)
-cli="$bin/helpline"
 args=()
 for a in "$@"; do
   case "$a" in
@@ -27,4 +17,10 @@ for a in "$@"; do
     *) echo "usage: Scripts/bench.sh [--quick] [--keep]" >&2; exit 64 ;;
   esac
 done
-exec "$bin/helpline-bench" --helpline "$cli" "${args[@]}"
+Scripts/install-deps.sh >/dev/null
+# Release builds as the CLI is installed (see Scripts/build-release.sh), both products in one folder.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+bin=$(Scripts/build-release.sh helpline helpline-bench 2>"$log") || { cat "$log" >&2; exit 1; }
+cli="$bin/helpline"
+"$bin/helpline-bench" --helpline "$cli" "${args[@]}"
