@@ -27,6 +27,8 @@ struct MigrationTests {
         let versions = Migration.shipped.map(\.version)
         #expect(versions == Array(1...versions.count))
         #expect(Migration.shipped.allSatisfy { $0.sha256.count == 64 })
+        // The checksums embedded at build time are the SHA-256 of the texts.
+        for m in Migration.shipped { #expect(m.sha256 == sha256Hex(m.sql), "\(m.name)") }
     }
 
     @Test func reopeningAnExistingDatabaseKeepsDataAndAppliesNothing() throws {
