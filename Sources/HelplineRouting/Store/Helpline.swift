@@ -156,25 +156,29 @@ public final class Helpline: Sendable {
 
     /// Makes sure the file can be a database: its folder exists, a new file is created with mode
     /// 0600 (it holds phone numbers), and an existing file starts with SQLite's header.
+    ///
+    /// Plain system calls: every CLI process comes through here, and FileManager and FileHandle
+    /// cost more to set up than the checks.
     @discardableResult
     static func prepareFile(_ path: String) throws -> Bool {
-        let fm = FileManager.default
-        var isDirectory: ObjCBool = false
-        if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
-            if isDirectory.boolValue { throw StoreError.cannotOpen(path: path, reason: "it is a directory") }
-            guard let handle = FileHandle(forReadingAtPath: path) else {
-                throw StoreError.cannotOpen(path: path, reason: "the file is not readable")
-            }
-            defer { try? handle.close() }
-            let header = (try? handle.read(upToCount: 16)) ?? Data()
-            if !header.isEmpty && header != Data("SQLite format 3\0".utf8) {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            if info.st_mode & S_IFMT == S_IFDIR { throw StoreError.cannotOpen(path: path, reason: "it is a directory") }
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw StoreError.cannotOpen(path: path, reason: "the file is not readable") }
+            defer { close(fd) }
+            var header = [UInt8](repeating: 0, count: 16)
+            let count = pread(fd, &header, 16, 0)
+            let expected = Array("SQLite format 3\0".utf8)
+            if count > 0 && (count != 16 || header != expected) {
                 throw StoreError.notADatabase(path: path)
             }
-            return header.isEmpty
+            return count <= 0
         }
         let folder = (path as NSString).deletingLastPathComponent
         let dir = folder.isEmpty ? "." : folder
-        guard fm.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw StoreError.cannotOpen(path: path, reason: "the folder \(dir) does not exist")
         }
         let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
