@@ -59,7 +59,7 @@ extension Helpline {
                 input.target = .listing(l, candidate)
             } else if let number = dialedNumber, let h = config.helplinesByNumber[number.e164] {
                 helpline = h
-                let providers = config.providerOrder.compactMap { config.providers[$0] }
+                let providers = config.providersInOrder
                 let members = h.members.map(Set.init)
                 input.target = .helpline(h, try Self.candidates(providers, members: members, at: when, options: options, db: db))
                 input.repeatProviderID = try Self.repeatProvider(

@@ -7,8 +7,9 @@ struct RoutingConfig: Sendable {
     let version: Int64
     /// Providers that are not removed, by id.
     let providers: [Int64: Provider]
-    /// Providers in id order, for deterministic candidate lists.
-    let providerOrder: [Int64]
+    /// The same providers in id order, for deterministic candidate lists (kept as one array so a
+    /// call doesn't copy 50 providers out of the dictionary).
+    let providersInOrder: [Provider]
     let listingsByNumber: [String: Listing]
     let helplinesByNumber: [String: HelplineNumber]
     /// Terms versions by effective time, ascending (ties by version).
@@ -36,7 +37,7 @@ struct RoutingConfig: Sendable {
         return RoutingConfig(
             version: version,
             providers: Dictionary(uniqueKeysWithValues: providers.map { ($0.id, $0) }),
-            providerOrder: providers.map(\.id),
+            providersInOrder: providers,
             listingsByNumber: Dictionary(listings.map { ($0.number.e164, $0) }, uniquingKeysWith: { a, _ in a }),
             helplinesByNumber: Dictionary(uniqueKeysWithValues: helplines.map { ($0.number.e164, $0) }), terms: terms)
     }
