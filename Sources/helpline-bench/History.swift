@@ -77,4 +77,12 @@ enum History {
         try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         try queue.close()
     }
+
+    /// Waits until the database file is on disk (the generator writes with `synchronous = OFF`).
+    static func syncToDisk(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw BenchError.failed("cannot open \(path) to sync it") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw BenchError.failed("fsync of \(path) failed: errno \(errno)") }
+    }
 }
