@@ -160,12 +160,14 @@ func runBenchmarks() throws {
         var t = Measure.now()
         try History.generate(path: historyDB, count: historyCalls, days: 30, end: start, sample: sample)
         note(String(format: "generated %d calls of history in %.1f s", historyCalls, Measure.now() - t))
-        // The generator writes without syncing. Until the kernel has written its gigabytes back,
-        // any fsync of that file (every checkpoint of the routing that follows) waits for them:
-        // wait for it here, as a running system's history would be on disk already.
+        // The generator writes without syncing. Until the kernel has written its gigabytes back
+        // (and whatever else is pending, such as the release build just before), the fsyncs of the
+        // routing that follows wait for them: wait here instead, as a running system's history
+        // would be on disk already.
         t = Measure.now()
         try History.syncToDisk(path: historyDB)
-        note(String(format: "history written to disk in %.1f s", Measure.now() - t))
+        sync()
+        note(String(format: "history and pending writes on disk in %.1f s", Measure.now() - t))
         let withHistory = try Helpline(path: historyDB)
         let empty = try BenchSetup.build(path: emptyDB)
         // One discarded batch on each: the first calls after the generator's gigabytes pay for a
