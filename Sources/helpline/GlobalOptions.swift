@@ -20,9 +20,6 @@ struct GlobalOptions: ParsableArguments {
     /// The plain values, for code that runs with or without ArgumentParser.
     var settings: DatabaseSettings { DatabaseSettings(db: db, busyTimeout: busyTimeout, durability: durability) }
 
-    /// The zone for new providers and reports: $HELPLINE_TZ, else the machine's zone.
-    static func defaultTimeZone() throws -> TimeZone { try DatabaseSettings.defaultTimeZone() }
-
     /// Opens (creating and migrating) the database.
     func open(migrate: Bool = true) throws -> Helpline { try settings.open(migrate: migrate) }
 }
@@ -65,7 +62,8 @@ struct DatabaseSettings: Equatable {
             }
             options.durability = value
         }
-        if let name = Self.environment("HELPLINE_TZ") { options.defaultTimeZone = try TimeZone(iana: name) }
+        // Only an explicit zone: resolving the machine's costs a process start and is done on use.
+        if Self.environment("HELPLINE_TZ") != nil { options.defaultTimeZone = try Self.defaultTimeZone() }
         options.migrate = migrate
         // A command is one short process: one connection is all it needs.
         options.singleConnection = true

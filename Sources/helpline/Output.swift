@@ -5,7 +5,7 @@ import HelplineRouting
 enum Output {
     /// Prints `value` as JSON, instants with the offsets of the default zone.
     static func json(_ value: some Encodable) throws {
-        let zone = (try? GlobalOptions.defaultTimeZone()) ?? .current
+        let zone = (try? DatabaseSettings.defaultTimeZone()) ?? .current
         print(try JSONOutput(zone: zone).string(value))
     }
 
@@ -22,7 +22,7 @@ enum Output {
     /// An instant for people: ISO 8601 in the default zone.
     static func time(_ date: Date?) -> String {
         guard let date else { return "-" }
-        return Instant.format(date, in: (try? GlobalOptions.defaultTimeZone()) ?? .current)
+        return Instant.format(date, in: (try? DatabaseSettings.defaultTimeZone()) ?? .current)
     }
 
     static func optional(_ value: Int?) -> String { value.map(String.init) ?? "-" }
