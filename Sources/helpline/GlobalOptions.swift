@@ -64,6 +64,14 @@ struct DatabaseSettings: Equatable {
         }
         // Only an explicit zone: resolving the machine's costs a process start and is done on use.
         if Self.environment("HELPLINE_TZ") != nil { options.defaultTimeZone = try Self.defaultTimeZone() }
+        if let shift = Self.environment("HELPLINE_CLOCK_OFFSET") {
+            // For drills and tests: the clock runs at the real rate, shifted by this many seconds,
+            // so several processes share one shifted clock (a race across a boundary, say).
+            guard let seconds = Double(shift), seconds.isFinite else {
+                throw InputError.notANumber(field: "HELPLINE_CLOCK_OFFSET", value: shift)
+            }
+            options.now = { Date().addingTimeInterval(seconds) }
+        }
         options.migrate = migrate
         // A command is one short process: one connection is all it needs.
         options.singleConnection = true

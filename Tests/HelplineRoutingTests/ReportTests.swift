@@ -9,7 +9,7 @@ struct ReportTests {
     /// A day with known answers: 2026-11-01 in New York, when clocks fall back and 01:30 happens twice.
     /// Calls either side of midnight fall outside it.
     func knownDay() throws -> (RoutingFixture, Provider, Provider) {
-        let f = try RoutingFixture(start: "2026-10-01T00:00:00Z", aFields: ["weight": "1"])
+        let f = try RoutingFixture(start: "2026-11-05T00:00:00Z", aFields: ["weight": "1"])
         try f.helpline.removeProvider(id: f.c.id)
         let (a, b) = (f.a, f.b)
         let h = f.helpline

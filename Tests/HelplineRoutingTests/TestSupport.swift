@@ -38,6 +38,12 @@ final class TestClock: @unchecked Sendable {
         lock.unlock()
     }
 
+    func set(_ date: Date) {
+        lock.lock()
+        current = date
+        lock.unlock()
+    }
+
     func advance(seconds: Double) {
         lock.lock()
         current = current.addingTimeInterval(seconds)
@@ -121,7 +127,7 @@ enum CLI {
 
     /// Runs `count` copies of a bash script at once, each given its number as $1, with $HL the
     /// binary, $OUT the folder for their output and $HELPLINE_DB the database; waits for all.
-    static func workers(_ count: Int, script: String, db: String, out: TempDir) throws {
+    static func workers(_ count: Int, script: String, db: String, out: TempDir, env extra: [String: String] = [:]) throws {
         let processes = try (1...count).map { n -> Process in
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/bin/bash")
@@ -131,6 +137,7 @@ enum CLI {
             env["OUT"] = out.url.path
             env["HELPLINE_DB"] = db
             env["HELPLINE_TZ"] = "America/New_York"
+            env.merge(extra) { $1 }
             p.environment = env
             try p.run()
             return p

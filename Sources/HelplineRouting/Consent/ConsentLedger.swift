@@ -208,7 +208,7 @@ extension Helpline {
     /// - Throws: `StoreError` when the write fails.
     @discardableResult
     public func revokeConsent(caller: PhoneNumber, at time: Date? = nil) throws -> (record: ConsentRecord, closedCallbacks: [Int64]) {
-        let when = time ?? options.now()
+        let when = try eventTime(time)
         let hash = sha256Hex(caller.e164)
         return try write { db in
             let record = try ConsentLedger.append(

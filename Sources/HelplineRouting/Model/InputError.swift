@@ -24,6 +24,8 @@ public enum InputError: HelplineError, Equatable {
     case invalidText(field: String, reason: String)
     /// A CSV file that is not acceptable as a whole (empty, no header, duplicate columns).
     case invalidCSV(reason: String)
+    /// An event time later than the clock allows: events are recorded when or after they happen.
+    case futureTime(String, limitSeconds: Int)
     /// An error in one row of an imported file; nothing from the file was written.
     indirect case inRow(Int, field: String, InputError)
 
@@ -55,6 +57,8 @@ public enum InputError: HelplineError, Equatable {
             return "\(field): \(reason)"
         case .invalidCSV(let reason):
             return "invalid CSV: \(reason)"
+        case .futureTime(let value, let limit):
+            return "the time \(Self.quote(value)) is more than \(limit / 60) minutes in the future"
         case .inRow(let row, let field, let error):
             return "row \(row), field \(field): \(error.message); nothing was imported"
         }
@@ -78,6 +82,8 @@ public enum InputError: HelplineError, Equatable {
             return "example: 2026-11-25T14:03:00-05:00 for an instant, 2026-11-25 for a day"
         case .invalidText, .invalidCSV:
             return nil
+        case .futureTime:
+            return "an event is recorded when it happens or later (--at backfills the past); check --at and the machine's clock"
         case .inRow(_, _, let error):
             return error.hint
         }

@@ -61,7 +61,7 @@ extension Helpline {
     public func requestCallback(
         phoneField: String, honeypot: String? = nil, honeypotDefault: String = "", state: String? = nil, at time: Date? = nil
     ) throws -> Callback {
-        let when = time ?? options.now()
+        let when = try eventTime(time)
         if let honeypot, honeypot != honeypotDefault {
             try write { db in
                 try db.execute(
@@ -110,7 +110,7 @@ extension Helpline {
     ///   `StoreError.notFound` for an unknown provider.
     @discardableResult
     public func completeCallback(id: Int64, providerID: Int64, at time: Date? = nil) throws -> Callback {
-        let when = time ?? options.now()
+        let when = try eventTime(time)
         return try write { db in
             let callback = try Self.fetchCallback(id, db: db)
             _ = try Self.fetchProvider(providerID, db: db)
@@ -129,7 +129,7 @@ extension Helpline {
     /// - Throws: `RoutingError.unknownCallback` or `.callbackClosed`.
     @discardableResult
     public func abandonCallback(id: Int64, at time: Date? = nil) throws -> Callback {
-        let when = time ?? options.now()
+        let when = try eventTime(time)
         return try write { db in
             let callback = try Self.fetchCallback(id, db: db)
             if callback.status == "abandoned" { return callback }

@@ -14,8 +14,8 @@ extension Helpline {
     /// - Throws: `RoutingError.unknownCall` or `.conflictingEvent`; `StoreError`.
     @discardableResult
     public func answered(callID: Int64, at time: Date? = nil) throws -> CallRecord {
-        let when = time ?? options.now()
         return try write { db in
+            let when = try eventTime(time)
             let call = try Self.callState(callID, db: db)
             guard let current = call.latestAttempt else {
                 throw RoutingError.conflictingEvent(callID: callID, event: "answered", state: "\(call.status) with no offer")
@@ -64,8 +64,8 @@ extension Helpline {
     public func noAnswer(callID: Int64, attempt: Int? = nil, failure: AttemptFailure = .noAnswer, at time: Date? = nil) throws
         -> RouteResult
     {
-        let when = time ?? options.now()
         return try write { db in
+            let when = try eventTime(time)
             let call = try Self.callState(callID, db: db)
             guard let current = call.latestAttempt else {
                 throw RoutingError.conflictingEvent(callID: callID, event: failure.rawValue, state: "\(call.status) with no offer")
@@ -98,8 +98,8 @@ extension Helpline {
     /// - Throws: `RoutingError.unknownCall`; `StoreError`.
     @discardableResult
     public func ended(callID: Int64, at time: Date? = nil) throws -> CallRecord {
-        let when = time ?? options.now()
         return try write { db in
+            let when = try eventTime(time)
             let call = try Self.callState(callID, db: db)
             let ms = when.epochMilliseconds
             switch call.status {

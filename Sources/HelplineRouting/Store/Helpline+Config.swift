@@ -83,7 +83,7 @@ extension Helpline {
             let listing = try Self.fetchListing(id, db: db)
             guard listing.removedAt == nil else { throw StoreError.notFound(kind: "active listing", id: String(id)) }
             try db.execute(
-                sql: "UPDATE listings SET removed_at = ? WHERE id = ?", arguments: [(time ?? options.now()).epochMilliseconds, id])
+                sql: "UPDATE listings SET removed_at = ? WHERE id = ?", arguments: [try eventTime(time).epochMilliseconds, id])
             return try Self.fetchListing(id, db: db)
         }
     }

@@ -30,20 +30,24 @@ extension Helpline {
         var repaired: [String] = []
         if repair {
             let fixes = try write { db -> [String] in
-                let recount = try Self.recountLive(db)
+                let now = options.now()
                 var fixes: [String] = []
+                // Offers dated past the clock hold concurrency slots and move the live periods
+                // into the future; close them (their history stays) before recounting.
+                let limit = now.addingTimeInterval(Self.futureTolerance).epochMilliseconds
+                try db.execute(
+                    sql:
+                        "UPDATE attempts SET outcome = 'failed', ended_at = offered_at WHERE offered_at > ? AND outcome IS NULL AND ended_at IS NULL",
+                    arguments: [limit])
+                let closedRinging = db.changesCount
+                try db.execute(
+                    sql: "UPDATE attempts SET ended_at = answered_at WHERE offered_at > ? AND outcome = 'answered' AND ended_at IS NULL",
+                    arguments: [limit])
+                let closed = closedRinging + db.changesCount
+                if closed > 0 { fixes.append("closed \(closed) future-dated offers that held concurrency slots") }
+                let recount = try Self.recountLive(db, now: now)
                 for (providerID, counts) in recount.expected where counts != recount.stored[providerID] {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO provider_live (provider_id, hour_key, hour_offered, day_key, day_offered, month_key, month_offered, last_offer_at)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                            ON CONFLICT (provider_id) DO UPDATE SET hour_key = excluded.hour_key, hour_offered = excluded.hour_offered,
-                                day_key = excluded.day_key, day_offered = excluded.day_offered, month_key = excluded.month_key,
-                                month_offered = excluded.month_offered, last_offer_at = excluded.last_offer_at
-                            """,
-                        arguments: [
-                            providerID, counts.hourKey, counts.hour, counts.dayKey, counts.day, counts.monthKey, counts.month, counts.lastOfferAt,
-                        ])
+                    try Self.writeLive(providerID: providerID, counts, db: db)
                     fixes.append("rebuilt live counters of provider \(providerID)")
                 }
                 return fixes
@@ -67,7 +71,22 @@ extension Helpline {
                 .init(
                     name: "consent chain", ok: ledger.isIntact,
                     detail: ledger.isIntact ? "\(ledger.records) records verify" : "record \(ledger.firstBadSeq ?? 0): \(ledger.problem ?? "")"))
-            let recount = try Self.recountLive(db)
+            let now = options.now()
+            let limit = now.addingTimeInterval(Self.futureTolerance).epochMilliseconds
+            let future = try Int64.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT call_id FROM attempts INDEXED BY attempts_offered WHERE offered_at > ?
+                    AND ((outcome IS NULL AND ended_at IS NULL) OR (outcome = 'answered' AND ended_at IS NULL)) ORDER BY call_id
+                    """, arguments: [limit])
+            checks.append(
+                .init(
+                    name: "no open future-dated offers", ok: future.isEmpty,
+                    detail: future.isEmpty
+                        ? "ok"
+                        : "calls \(future.prefix(10).map(String.init).joined(separator: ", ")) have offers dated after now that hold slots (run with --repair)"
+                ))
+            let recount = try Self.recountLive(db, now: now)
             let wrong = recount.expected.keys.sorted().filter { recount.expected[$0] != recount.stored[$0] }
             checks.append(
                 .init(
@@ -112,6 +131,45 @@ extension Helpline {
         return DoctorReport(checks: all, repaired: repaired)
     }
 
+    /// Rewrites one provider's live row from its attempts: the periods of its latest offer that
+    /// is not in the future, counted in `zone`.
+    static func rebuildLive(providerID: Int64, zone: TimeZone, now: Date, db: Database) throws {
+        let limit = now.addingTimeInterval(futureTolerance).epochMilliseconds
+        guard
+            let last = try Int64.fetchOne(
+                db, sql: "SELECT max(offered_at) FROM attempts WHERE provider_id = ? AND offered_at <= ?", arguments: [providerID, limit])
+        else {
+            try db.execute(
+                sql: """
+                    UPDATE provider_live SET hour_key = 0, hour_offered = 0, day_key = 0, day_offered = 0, month_key = 0,
+                        month_offered = 0, last_offer_at = NULL WHERE provider_id = ?
+                    """, arguments: [providerID])
+            return
+        }
+        let at = Date(epochMilliseconds: last)
+        let local = CivilTime(at, in: zone)
+        let counts = try recount(providerID: providerID, zone: zone, at: at, db: db)
+        try writeLive(
+            providerID: providerID,
+            LiveCounts(
+                hourKey: local.hourKey, hour: counts.hour, dayKey: local.dayKey, day: counts.day, monthKey: local.monthKey,
+                month: counts.month, lastOfferAt: last), db: db)
+    }
+
+    static func writeLive(providerID: Int64, _ counts: LiveCounts, db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO provider_live (provider_id, hour_key, hour_offered, day_key, day_offered, month_key, month_offered, last_offer_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (provider_id) DO UPDATE SET hour_key = excluded.hour_key, hour_offered = excluded.hour_offered,
+                    day_key = excluded.day_key, day_offered = excluded.day_offered, month_key = excluded.month_key,
+                    month_offered = excluded.month_offered, last_offer_at = excluded.last_offer_at
+                """,
+            arguments: [
+                providerID, counts.hourKey, counts.hour, counts.dayKey, counts.day, counts.monthKey, counts.month, counts.lastOfferAt,
+            ])
+    }
+
     struct LiveCounts: Equatable {
         var hourKey = 0
         var hour = 0
@@ -124,7 +182,8 @@ extension Helpline {
 
     /// The stored live counters, and what a recount of attempts says they should be: for each
     /// provider, its offers in the current hour, day and month of its zone (as of its latest offer).
-    static func recountLive(_ db: Database) throws -> (stored: [Int64: LiveCounts], expected: [Int64: LiveCounts]) {
+    static func recountLive(_ db: Database, now: Date) throws -> (stored: [Int64: LiveCounts], expected: [Int64: LiveCounts]) {
+        let limit = now.addingTimeInterval(futureTolerance).epochMilliseconds
         var stored: [Int64: LiveCounts] = [:]
         for row in try Row.fetchAll(
             db, sql: "SELECT provider_id, hour_key, hour_offered, day_key, day_offered, month_key, month_offered, last_offer_at FROM provider_live")
@@ -138,7 +197,9 @@ extension Helpline {
         }
         // The latest offer fixes each provider's current periods.
         var expected: [Int64: LiveCounts] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT provider_id, max(offered_at) FROM attempts GROUP BY provider_id") {
+        for row in try Row.fetchAll(
+            db, sql: "SELECT provider_id, max(offered_at) FROM attempts WHERE offered_at <= ? GROUP BY provider_id", arguments: [limit])
+        {
             let id: Int64 = row[0]
             let last: Int64 = row[1]
             guard let zone = zones[id] else { continue }
@@ -148,7 +209,8 @@ extension Helpline {
         // One scan of the attempts in the span of all those months (a day of margin each side).
         guard let earliest = expected.values.compactMap(\.lastOfferAt).min() else { return (stored, expected) }
         let from = earliest - 33 * 86_400_000
-        let rows = try Row.fetchCursor(db, sql: "SELECT provider_id, offered_at FROM attempts WHERE offered_at >= ?", arguments: [from])
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT provider_id, offered_at FROM attempts WHERE offered_at >= ? AND offered_at <= ?", arguments: [from, limit])
         while let row = try rows.next() {
             let id: Int64 = row[0]
             guard var counts = expected[id], let zone = zones[id] else { continue }

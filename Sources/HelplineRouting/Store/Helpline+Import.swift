@@ -79,7 +79,7 @@ extension Helpline {
             .invalidText(let field, _), .inRow(_, let field, _):
             return field
         case .unknownField(let field, _): return field
-        case .invalidDate, .invalidCSV: return "(row)"
+        case .invalidDate, .invalidCSV, .futureTime: return "(row)"
         }
     }
 }

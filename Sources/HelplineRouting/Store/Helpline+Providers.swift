@@ -87,6 +87,10 @@ extension Helpline {
                     s.caps.hourly, s.caps.daily, s.caps.monthly, s.caps.concurrent, s.autoPauseAfter,
                     options.now().epochMilliseconds, id,
                 ])
+            if s.timeZone.identifier != current.timeZone.identifier {
+                // The live row's keys are periods of the old zone: count them again in the new one.
+                try Self.rebuildLive(providerID: id, zone: s.timeZone, now: options.now(), db: db)
+            }
             return try Self.fetchProvider(id, db: db)
         }
     }
@@ -96,7 +100,7 @@ extension Helpline {
     /// - Throws: `StoreError.notFound`, or `StoreError.conflict` for a removed provider.
     @discardableResult
     public func pauseProvider(id: Int64, at time: Date? = nil) throws -> Provider {
-        try setStatus(id, to: .paused, at: time ?? options.now())
+        try setStatus(id, to: .paused, at: try eventTime(time))
     }
 
     /// Resumes a paused provider, including one that was auto-paused, and resets its run of
@@ -105,7 +109,7 @@ extension Helpline {
     /// - Throws: `StoreError.notFound`, or `StoreError.conflict` for a removed provider.
     @discardableResult
     public func resumeProvider(id: Int64, at time: Date? = nil) throws -> Provider {
-        try setStatus(id, to: .active, at: time ?? options.now())
+        try setStatus(id, to: .active, at: try eventTime(time))
     }
 
     /// Removes a provider softly: it takes no calls, and its history stays.
@@ -113,7 +117,7 @@ extension Helpline {
     /// - Throws: `StoreError.notFound`, or `StoreError.conflict` while an active listing uses it.
     @discardableResult
     public func removeProvider(id: Int64, at time: Date? = nil) throws -> Provider {
-        try setStatus(id, to: .removed, at: time ?? options.now())
+        try setStatus(id, to: .removed, at: try eventTime(time))
     }
 
     private func setStatus(_ id: Int64, to status: ProviderStatus, at time: Date) throws -> Provider {

@@ -29,7 +29,6 @@ extension Helpline {
     public func route(
         dialed: String, caller: PhoneNumber, callerState: USState?, at time: Date? = nil, externalID: String? = nil
     ) throws -> RouteResult {
-        let when = time ?? options.now()
         let dialedNumber = try? PhoneNumber(parsing: dialed)
         let dialedText = dialedNumber?.e164 ?? String(dialed.trimmingWhitespace().prefix(32))
         if let externalID, externalID.isEmpty || externalID.utf8.count > 128 {
@@ -38,6 +37,8 @@ extension Helpline {
         let seed = UInt64.random(in: .min ... .max)
         let callerHash = sha256Hex(caller.e164)
         let result: RouteResult = try write { db in
+            // Read once the write lock is held, so routing times follow commit order.
+            let when = try eventTime(time)
             if let externalID,
                 let existing = try Int64.fetchOne(
                     db.cachedStatement(sql: "SELECT id FROM calls WHERE external_id = ? AND external_id IS NOT NULL"), arguments: [externalID])
@@ -217,25 +218,40 @@ extension Helpline {
                     SELECT provider_id, hour_key, hour_offered, day_key, day_offered, month_key, month_offered, last_offer_at
                     FROM provider_live
                     """))
+        let ms = when.epochMilliseconds
+        var behind: [Int] = []
         while let row = try rows.next() {
-            // A count holds only while its key is the provider's current local period.
+            // The row holds the counts of the latest periods offered in. A key equal to the
+            // call's period is its count; an earlier key means nothing was offered yet in this
+            // period. A later key means this call lies behind the live periods (a backfill, a
+            // race at a boundary, a future-dated offer): its counts come from the attempts.
             guard let i = index[row[0]] else { continue }
             let local = locals[i]
-            if (row[1] as Int) == local.hourKey { counters[i].hour = row[2] }
-            if (row[3] as Int) == local.dayKey { counters[i].day = row[4] }
-            if (row[5] as Int) == local.monthKey { counters[i].month = row[6] }
-            if let at: Int64 = row[7] { counters[i].lastOfferAt = Date(epochMilliseconds: at) }
+            let hourKey: Int = row[1]
+            let dayKey: Int = row[3]
+            let monthKey: Int = row[5]
+            let last: Int64? = row[7]
+            if hourKey > local.hourKey || dayKey > local.dayKey || monthKey > local.monthKey || (last ?? 0) > ms {
+                behind.append(i)
+                continue
+            }
+            if hourKey == local.hourKey { counters[i].hour = row[2] }
+            if dayKey == local.dayKey { counters[i].day = row[4] }
+            if monthKey == local.monthKey { counters[i].month = row[6] }
+            if let last { counters[i].lastOfferAt = Date(epochMilliseconds: last) }
         }
-        let ms = when.epochMilliseconds
+        for i in behind {
+            counters[i] = try recount(providerID: providers[i].id, zone: providers[i].timeZone, at: when, db: db)
+        }
         let live = try Row.fetchCursor(
             db.cachedStatement(
                 sql: """
                     SELECT provider_id, count(*) FROM (
                         SELECT provider_id FROM attempts INDEXED BY attempts_ringing
-                        WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline > ?
+                        WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline > ?1 AND offered_at <= ?1
                         UNION ALL
                         SELECT provider_id FROM attempts INDEXED BY attempts_connected
-                        WHERE outcome = 'answered' AND ended_at IS NULL AND answered_at > ?)
+                        WHERE outcome = 'answered' AND ended_at IS NULL AND answered_at > ?2 AND answered_at <= ?1)
                     GROUP BY provider_id
                     """), arguments: [ms, ms - Int64(options.maxCallLength * 1000)])
         while let row = try live.next() {
@@ -247,6 +263,38 @@ extension Helpline {
             result.append(Candidate(provider: p, counters: counters[i], isMember: members.map { $0.contains(p.id) } ?? true))
         }
         return result
+    }
+
+    /// A provider's offers in the local hour, day and month of `when`, and its last offer up to
+    /// `when`, counted from its attempts: for a call that lies behind the live counters' periods.
+    /// It reads the attempts of a month each side of `when` through the `attempts_offered` index,
+    /// so it costs more than the live row and is used only when the row can't answer.
+    static func recount(providerID: Int64, zone: TimeZone, at when: Date, db: Database) throws -> LiveCounters {
+        let local = CivilTime(when, in: zone)
+        let ms = when.epochMilliseconds
+        var counters = LiveCounters()
+        var last: Int64?
+        let rows = try Int64.fetchCursor(
+            db.cachedStatement(
+                sql: "SELECT offered_at FROM attempts INDEXED BY attempts_offered WHERE offered_at BETWEEN ? AND ? AND provider_id = ?"),
+            arguments: [ms - 33 * 86_400_000, ms + 33 * 86_400_000, providerID])
+        while let at = try rows.next() {
+            if at <= ms { last = max(last ?? at, at) }
+            let t = CivilTime(Date(epochMilliseconds: at), in: zone)
+            guard t.monthKey == local.monthKey else { continue }
+            counters.month += 1
+            guard t.dayKey == local.dayKey else { continue }
+            counters.day += 1
+            if t.hourKey == local.hourKey { counters.hour += 1 }
+        }
+        if last == nil {
+            last = try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT max(offered_at) FROM attempts INDEXED BY attempts_offered WHERE offered_at <= ? AND provider_id = ?"),
+                arguments: [ms, providerID])
+        }
+        counters.lastOfferAt = last.map(Date.init(epochMilliseconds:))
+        return counters
     }
 
     /// The provider this caller reached (answered) through this helpline within the window.

@@ -128,6 +128,26 @@ public final class Helpline: Sendable {
         return try migrationStatus()
     }
 
+    /// How far past the clock an event's time may lie (5 minutes): peers' clocks drift a little,
+    /// but an offer dated later would hold caps and concurrency slots for a time that hasn't come.
+    public static let futureTolerance: TimeInterval = 300
+
+    /// The time of an event: `given` (a backfill, or a peer's own timestamp) or the clock now.
+    ///
+    /// Call it inside the write transaction, once the lock is held: a time read before waiting
+    /// for the lock could commit after a later one, and count an offer against a period that the
+    /// live counters have already left.
+    ///
+    /// - Throws: `InputError.futureTime` when `given` is more than `futureTolerance` ahead.
+    func eventTime(_ given: Date?) throws -> Date {
+        let now = options.now()
+        guard let given else { return now }
+        if given.timeIntervalSince(now) > Self.futureTolerance {
+            throw InputError.futureTime(Instant.format(given, in: TimeZone(identifier: "UTC") ?? .current), limitSeconds: Int(Self.futureTolerance))
+        }
+        return given
+    }
+
     /// Runs `body` in one IMMEDIATE transaction: all of its writes commit together or not at all.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
