@@ -21,6 +21,7 @@ db="$work/crash.sqlite"
 printed="$work/printed.txt"
 : > "$printed"
 
+"$hl" init --db "$db" >/dev/null
 "$hl" provider add --db "$db" --name "Capped" --phone 3035550101 --hourly-cap 100000 --daily-cap 100000 --concurrency 1000 >/dev/null
 "$hl" provider add --db "$db" --name "Weighted" --phone 3035550102 --weight 3 >/dev/null
 "$hl" provider add --db "$db" --name "Listed" --phone 3035550103 >/dev/null

@@ -20,8 +20,8 @@ struct GlobalOptions: ParsableArguments {
     /// The plain values, for code that runs with or without ArgumentParser.
     var settings: DatabaseSettings { DatabaseSettings(db: db, busyTimeout: busyTimeout, durability: durability) }
 
-    /// Opens (creating and migrating) the database.
-    func open(migrate: Bool = true) throws -> Helpline { try settings.open(migrate: migrate) }
+    /// Opens and migrates the database; only `create` makes a new one (`init`).
+    func open(migrate: Bool = true, create: Bool = false) throws -> Helpline { try settings.open(migrate: migrate, create: create) }
 }
 
 /// `--db`, `--busy-timeout` and `--durability` as plain values, with the environment's defaults.
@@ -48,7 +48,7 @@ struct DatabaseSettings: Equatable {
         return text.isEmpty ? nil : text
     }
 
-    func options(migrate: Bool = true) throws -> Helpline.Options {
+    func options(migrate: Bool = true, create: Bool = false) throws -> Helpline.Options {
         var options = Helpline.Options()
         if let t = busyTimeout ?? Self.environment("HELPLINE_BUSY_TIMEOUT").flatMap(Double.init) {
             guard t >= 0, t <= 3600 else {
@@ -73,14 +73,16 @@ struct DatabaseSettings: Equatable {
             options.now = { Date().addingTimeInterval(seconds) }
         }
         options.migrate = migrate
+        options.createIfMissing = create
         // A command is one short process: one connection is all it needs.
         options.singleConnection = true
         return options
     }
 
-    /// Opens (creating and migrating) the database.
-    func open(migrate: Bool = true) throws -> Helpline {
-        try Helpline(path: path, options: options(migrate: migrate))
+    /// Opens and migrates the database. A missing file is an error (`StoreError.noDatabase`)
+    /// unless `create` is set, as only `init` does: a mistyped path must not look like an empty day.
+    func open(migrate: Bool = true, create: Bool = false) throws -> Helpline {
+        try Helpline(path: path, options: options(migrate: migrate, create: create))
     }
 }
 

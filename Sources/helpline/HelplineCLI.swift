@@ -8,8 +8,10 @@ struct HelplineCLI: ParsableCommand {
         commandName: "helpline",
         abstract: "Route helpline calls to listed treatment providers, and keep the proof.",
         discussion: """
-            The database is --db PATH, else $HELPLINE_DB, else ./helpline.sqlite. It is created and
-            migrated on first use. Exit codes: 0 done, 64 bad usage, 65 bad data, 69 database busy,
+            The database is --db PATH, else $HELPLINE_DB, else ./helpline.sqlite. `helpline init`
+            (or `helpline demo`) creates it; every other command refuses a missing file, and migrates
+            an older schema. The shared options may also come first: helpline --db PATH provider list.
+            Exit codes: 0 done, 64 bad usage, 65 bad data, 69 database busy,
             70 internal error, 74 I/O (can't open or write, corrupt, newer schema).
 
             Set up a helpline:
@@ -18,6 +20,7 @@ struct HelplineCLI: ParsableCommand {
               helpline terms publish --file terms.txt
               helpline route --to 8009151270 --from "(212) 555-0199"
             """,
+        version: "helpline \(HelplineCLI.version) (schema \(HelplineCLI.schemaVersion))",
         subcommands: [
             InitCommand.self, MigrateCommand.self, ProviderCommand.self, ListingCommand.self, NumberCommand.self,
             ImportCommand.self, TermsCommand.self, RouteCommand.self, CallCommand.self, CallbackCommand.self, ConsentCommand.self,
@@ -27,16 +30,48 @@ struct HelplineCLI: ParsableCommand {
     )
 }
 
+extension HelplineCLI {
+    /// The program's release.
+    static let version = "0.9.0"
+    /// The newest schema this program knows.
+    static var schemaVersion: Int { Migration.codeVersion }
+
+    /// `helpline --db X provider list` means `helpline provider list --db X`: the shared options
+    /// may come before the subcommand, and each subcommand declares them itself.
+    static func movingSharedOptionsLast(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var rest = arguments[...]
+        while let first = rest.first {
+            if ["--db", "--busy-timeout", "--durability"].contains(first), rest.count >= 2 {
+                leading += rest.prefix(2)
+                rest = rest.dropFirst(2)
+            } else if first.hasPrefix("--db=") || first.hasPrefix("--busy-timeout=") || first.hasPrefix("--durability=") {
+                leading.append(first)
+                rest = rest.dropFirst()
+            } else {
+                break
+            }
+        }
+        return Array(rest) + leading
+    }
+}
+
 @main
 enum Main {
     static func main() {
         do {
             // Telephony's per-call commands skip ArgumentParser when they are in their plain form.
-            if let invocation = FastLane.invocation(for: Array(CommandLine.arguments.dropFirst())) {
-                return try invocation.run()
+            let arguments = HelplineCLI.movingSharedOptionsLast(Array(CommandLine.arguments.dropFirst()))
+            if let invocation = FastLane.invocation(for: arguments) {
+                try invocation.run()
+            } else {
+                var command = try HelplineCLI.parseAsRoot(arguments)
+                try command.run()
             }
-            var command = try HelplineCLI.parseAsRoot()
-            try command.run()
+            // Output a script or cron can't read is a failure, not a success (a full disk, a closed pipe).
+            if fflush(nil) != 0 {
+                throw StoreError.cannotWrite(path: "standard output", reason: String(cString: strerror(errno)))
+            }
         } catch let error as any HelplineError {
             exit(report(error))
         } catch let error as CLIError {

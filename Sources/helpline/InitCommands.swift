@@ -11,7 +11,7 @@ struct InitCommand: ParsableCommand {
     @OptionGroup var output: JSONFlag
 
     func run() throws {
-        let status = try global.open().migrationStatus()
+        let status = try global.open(create: true).migrationStatus()
         if output.json { return try Output.json(status) }
         print("schema version \(status.schemaVersion)")
     }

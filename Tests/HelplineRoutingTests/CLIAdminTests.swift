@@ -53,6 +53,7 @@ struct CLIAdminTests {
 
     @Test func hereAndEnvironmentChooseTheDatabase() throws {
         let dir = try TempDir()
+        #expect(try CLI.run(["init"], db: dir.path("env.sqlite")).status == 0)
         let viaEnv = try CLI.run(["provider", "add", "--name", "A", "--phone", "2125550142"], db: dir.path("env.sqlite"))
         #expect(viaEnv.status == 0)
         let viaFlag = try CLI.run(["provider", "list", "--db", dir.path("env.sqlite"), "--json"])
@@ -79,7 +80,7 @@ struct CLIAdminTests {
         ])
     func badData(arguments: [String]) throws {
         let dir = try TempDir()
-        let r = try CLI.run(arguments, db: dir.path("h.sqlite"))
+        let r = try CLI.run(arguments, db: try CLI.newDatabase(dir))
         #expect(r.status == 65, "\(arguments): \(r.stderr)")
         #expect(r.stderr.hasPrefix("error: "))
         #expect(r.stdout.isEmpty)
@@ -121,9 +122,27 @@ struct CLIAdminTests {
         #expect(r4.stderr.hasPrefix("error: "))
     }
 
+    @Test("only init and demo create a database; every other command refuses a missing file with 74")
+    func missingDatabaseIsRefused() throws {
+        let dir = try TempDir()
+        let typo = dir.path("helpline.sqllite")
+        for args in [["report", "daily"], ["provider", "list"], ["route", "--to", "8009151270", "--from", "2125550100"], ["doctor"]] {
+            let r = try CLI.run(args, db: typo)
+            #expect(r.status == 74, "\(args): \(r.stderr)")
+            #expect(r.stderr == "error: no database at \(typo)\nhint: run 'helpline init' (or set --db / HELPLINE_DB)\n")
+            #expect(!FileManager.default.fileExists(atPath: typo))
+        }
+        // The shared options may come before the subcommand.
+        #expect(try CLI.run(["--db", typo, "init"]).status == 0)
+        #expect(try CLI.run(["--db", typo, "provider", "list"]).status == 0)
+        #expect(try CLI.run(["--db=\(typo)", "route", "--to", "8009151270", "--from", "2125550100"]).status == 65)
+        let version = try CLI.run(["--version"])
+        #expect(version.status == 0 && version.stdout.hasPrefix("helpline "))
+    }
+
     @Test func importNamesTheBadRowAndWritesNothing() throws {
         let dir = try TempDir()
-        let db = dir.path("h.sqlite")
+        let db = try CLI.newDatabase(dir, "h.sqlite")
         let csv = dir.path("providers.csv")
         try Data("name,phone,hours\nA,2125550142,24/7\nB,2125550143,mon-fri 25:00-26:00\n".utf8).write(to: URL(fileURLWithPath: csv))
         let r = try CLI.run(["import", "providers", csv], db: db)
@@ -141,6 +160,8 @@ struct CLIAdminTests {
     @Test func migrateStatusListsAppliedMigrations() throws {
         let dir = try TempDir()
         let db = dir.path("h.sqlite")
+        // An empty file: a database with nothing applied yet.
+        #expect(FileManager.default.createFile(atPath: db, contents: nil, attributes: [.posixPermissions: 0o600]))
         let r = try CLI.run(["migrate", "--status", "--json"], db: db)
         let json = try CLI.json(r)
         #expect((json["migrations"] as? [[String: Any]])?.allSatisfy { $0["state"] as? String == "pending" } == true)

@@ -6,7 +6,7 @@ import Testing
 @Suite("helpline CLI: routing, calls, callbacks and consent end to end")
 struct CLIRoutingTests {
     func setUp(_ dir: TempDir, terms: Bool = true) throws -> String {
-        let db = dir.path("h.sqlite")
+        let db = try CLI.newDatabase(dir, "h.sqlite")
         for args in [
             ["provider", "add", "--name", "ARK", "--phone", "3035550101"],
             ["provider", "add", "--name", "Recovery", "--phone", "2125550102"],

@@ -9,7 +9,7 @@ struct ConcurrencyTests {
     @Test("4 processes route at once against a daily cap: the cap holds exactly and no command fails")
     func processesShareOneCap() throws {
         let dir = try TempDir()
-        let db = dir.path("race.sqlite")
+        let db = try CLI.newDatabase(dir, "race.sqlite")
         #expect(try CLI.run(["provider", "add", "--name", "Capped", "--phone", "3035550101", "--daily-cap", "25"], db: db).status == 0)
         #expect(try CLI.run(["provider", "add", "--name", "Spare", "--phone", "3035550102", "--priority", "2"], db: db).status == 0)
         #expect(try CLI.run(["number", "add", "--number", "8009151270"], db: db).status == 0)
@@ -79,7 +79,7 @@ struct RaceTests {
     @Test("4 processes route, answer, miss and end calls at once: no cap or concurrency limit is passed, nothing is lost")
     func raceWithCaps() throws {
         let dir = try TempDir()
-        let db = dir.path("race.sqlite")
+        let db = try CLI.newDatabase(dir, "race.sqlite")
         for args in [
             ["provider", "add", "--name", "A", "--phone", "3035550101", "--concurrency", "2", "--hourly-cap", "20"],
             ["provider", "add", "--name", "B", "--phone", "3035550102", "--concurrency", "3"],

@@ -183,7 +183,7 @@ struct FuzzTests {
     @Test("CLI commands given adversarial arguments exit 0, 64 or 65 with an error line, and the database stays intact")
     func cliArguments() throws {
         let dir = try TempDir()
-        let db = dir.path("fuzz.sqlite")
+        let db = try CLI.newDatabase(dir, "fuzz.sqlite")
         #expect(try CLI.run(["provider", "add", "--name", "A", "--phone", "3035550101"], db: db).status == 0)
         #expect(try CLI.run(["number", "add", "--number", "8009151270"], db: db).status == 0)
         let commands: [[String]] = [

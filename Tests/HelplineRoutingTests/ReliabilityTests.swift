@@ -82,7 +82,7 @@ struct FaultTests {
     @Test("a lock held past the busy timeout gives a clear busy error quickly, not a hang")
     func busyTimeout() throws {
         let dir = try TempDir()
-        let db = dir.path("h.sqlite")
+        let db = try CLI.newDatabase(dir, "h.sqlite")
         #expect(try CLI.run(["number", "add", "--number", "8009151270"], db: db).status == 0)
         // Another process holds the write lock for 3 s.
         let holder = Process()
@@ -107,9 +107,8 @@ struct FaultTests {
     @Test("a truncated file is reported (exit 74) and nothing crashes")
     func truncated() throws {
         let dir = try TempDir()
-        let db = dir.path("h.sqlite")
+        let db = try CLI.newDatabase(dir)
         for n in 0..<30 { _ = try CLI.run(["provider", "add", "--name", "P\(n)", "--phone", "30355501\(String(format: "%02d", n))"], db: db) }
-        _ = try CLI.run(["init"], db: db)
         let size = try #require(try FileManager.default.attributesOfItem(atPath: db)[.size] as? Int)
         let handle = try #require(FileHandle(forUpdatingAtPath: db))
         try handle.truncate(atOffset: UInt64(size / 2))
@@ -144,6 +143,7 @@ struct FaultTests {
         }
         defer { _ = try? CLI.shell("umount '\(mountPoint)'") }
         let db = mountPoint + "/h.sqlite"
+        #expect(try CLI.run(["init"], db: db).status == 0)
         #expect(try CLI.run(["provider", "add", "--name", "A", "--phone", "3035550101"], db: db).status == 0)
         #expect(try CLI.run(["number", "add", "--number", "8009151270"], db: db).status == 0)
         // Fill the disk, then route until the disk says no.
@@ -177,6 +177,7 @@ struct FaultTests {
         }
         defer { _ = try? CLI.shell("umount '\(mountPoint)'") }
         let db = mountPoint + "/h.sqlite"
+        #expect(try CLI.run(["init"], db: db).status == 0)
         #expect(try CLI.run(["number", "add", "--number", "8009151270"], db: db).status == 0)
         #expect(try CLI.shell("mount -o remount,ro '\(mountPoint)'") == 0)
         let write = try CLI.run(["provider", "add", "--name", "A", "--phone", "3035550101"], db: db)

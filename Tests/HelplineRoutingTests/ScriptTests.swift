@@ -35,7 +35,7 @@ struct DailyReportScriptTests {
     @Test("writes yesterday's HTML and JSON, and a rerun replaces them")
     func writesReports() throws {
         let dir = try TempDir()
-        let db = dir.path("h.sqlite")
+        let db = try CLI.newDatabase(dir)
         let zone = try TimeZone(iana: "America/New_York")
         let yesterday = LocalDate(Date(), in: zone).previous
         // One call yesterday at noon, so the report has something in it.

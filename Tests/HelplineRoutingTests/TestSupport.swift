@@ -145,6 +145,15 @@ enum CLI {
         for p in processes { p.waitUntilExit() }
     }
 
+    /// Creates a database with `helpline init` (the only command besides `demo` that creates
+    /// one) and returns its path.
+    static func newDatabase(_ dir: TempDir, _ name: String = "h.sqlite") throws -> String {
+        let path = dir.path(name)
+        let r = try run(["init"], db: path)
+        #expect(r.status == 0, "init: \(r.stderr)")
+        return path
+    }
+
     /// Runs a shell command; returns its exit status.
     @discardableResult
     static func shell(_ command: String) throws -> Int32 {

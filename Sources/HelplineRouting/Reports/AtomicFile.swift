@@ -12,6 +12,12 @@ public enum AtomicFile {
     ///
     /// - Throws: `StoreError.cannotOpen`, `.diskFull` or `.io` naming the path; the target is untouched then.
     public static func write(_ text: String, to path: String) throws {
+        // Only a regular file is replaced: renaming over a symlink, a FIFO or a device would
+        // silently swap it for a plain file (or, for /dev/full, hide that nothing was written).
+        var info = stat()
+        if lstat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {
+            throw StoreError.cannotWrite(path: path, reason: "it exists and is not a regular file")
+        }
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         let temp = url.deletingLastPathComponent().appendingPathComponent(
@@ -66,8 +72,7 @@ public enum AtomicFile {
         let reason = String(cString: strerror(code))
         switch code {
         case ENOSPC, EDQUOT: return .diskFull(path: path)
-        case ENOENT, EACCES, EPERM, EROFS, ENOTDIR, EISDIR: return .cannotOpen(path: path, reason: reason)
-        default: return .io(path: path, reason: reason)
+        default: return .cannotWrite(path: path, reason: reason)
         }
     }
 }

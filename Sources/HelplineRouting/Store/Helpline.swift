@@ -54,6 +54,10 @@ public final class Helpline: Sendable {
         /// A connected call with no end event stops counting toward concurrency after this long,
         /// so a lost telephony event can't block a provider forever.
         public var maxCallLength: Double = 2 * 3600
+        /// Create the file when it doesn't exist. Off for tools that must find an existing
+        /// database (the CLI's commands other than `init` and `demo`), so a mistyped path fails
+        /// with `StoreError.noDatabase` instead of reporting on a new, empty database.
+        public var createIfMissing = true
 
         /// The defaults: 5 s busy timeout, full durability, the system clock and zone.
         public init() {}
@@ -80,9 +84,9 @@ public final class Helpline: Sendable {
     /// - Throws: `StoreError` when the file can't be opened or created, is not a database, is
     ///   corrupt, has a newer schema, or has an edited migration.
     public init(path: String, options: Options = Options()) throws {
-        self.path = path
+        let (real, created) = try Self.prepareFile(path, create: options.createIfMissing, logger: options.logger)
+        self.path = real
         self.options = options
-        let created = try Self.prepareFile(path)
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(options.busyTimeout)
@@ -93,12 +97,12 @@ public final class Helpline: Sendable {
         }
         do {
             if options.singleConnection {
-                let queue = try DatabaseQueue(path: path, configuration: config)
+                let queue = try DatabaseQueue(path: real, configuration: config)
                 // WAL is a property of the file: set once when it is created, it stays.
                 if created { try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = WAL") } }
                 pool = queue
             } else {
-                pool = try DatabasePool(path: path, configuration: config)
+                pool = try DatabasePool(path: real, configuration: config)
             }
             if options.migrate {
                 try Migrator.migrate(pool, path: path, now: options.now)
@@ -174,17 +178,26 @@ public final class Helpline: Sendable {
         }
     }
 
-    /// Makes sure the file can be a database: its folder exists, a new file is created with mode
-    /// 0600 (it holds phone numbers), and an existing file starts with SQLite's header.
+    /// Makes sure the file can be a database, and judges the real file behind any symlink.
+    ///
+    /// A symlink is resolved once, so the checks, SQLite and `doctor` all see the same file. The
+    /// file must be a regular file (a FIFO would block forever). A new file is created with mode
+    /// 0600 (it holds phone numbers); an existing one this process owns, and its `-wal` and
+    /// `-shm`, are made 0600 at every open, and a looser mode it can't change is logged.
     ///
     /// Plain system calls: every CLI process comes through here, and FileManager and FileHandle
     /// cost more to set up than the checks.
-    @discardableResult
-    static func prepareFile(_ path: String) throws -> Bool {
+    ///
+    /// - Returns: the real path, and whether the file is new (empty).
+    static func prepareFile(_ path: String, create: Bool, logger: Logger) throws -> (path: String, created: Bool) {
+        let real = resolvingSymlinks(path)
         var info = stat()
-        if stat(path, &info) == 0 {
+        if stat(real, &info) == 0 {
             if info.st_mode & S_IFMT == S_IFDIR { throw StoreError.cannotOpen(path: path, reason: "it is a directory") }
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard info.st_mode & S_IFMT == S_IFREG else {
+                throw StoreError.cannotOpen(path: path, reason: "it is not a regular file (a FIFO, socket or device)")
+            }
+            let fd = open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             guard fd >= 0 else { throw StoreError.cannotOpen(path: path, reason: "the file is not readable") }
             defer { close(fd) }
             var header = [UInt8](repeating: 0, count: 16)
@@ -193,25 +206,52 @@ public final class Helpline: Sendable {
             if count > 0 && (count != 16 || header != expected) {
                 throw StoreError.notADatabase(path: path)
             }
-            return count <= 0
+            for file in [real, real + "-wal", real + "-shm"] { enforcePrivateMode(file, logger: logger) }
+            return (real, count <= 0)
         }
-        let folder = (path as NSString).deletingLastPathComponent
+        guard create else { throw StoreError.noDatabase(path: path) }
+        let folder = (real as NSString).deletingLastPathComponent
         let dir = folder.isEmpty ? "." : folder
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw StoreError.cannotOpen(path: path, reason: "the folder \(dir) does not exist")
         }
-        let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        let fd = open(real, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         if fd < 0 {
             let code = errno
             // Another process may have created it between the check and here; that is fine.
-            if code == EEXIST { return false }
+            if code == EEXIST { return (real, false) }
             let reason = String(cString: strerror(code))
             if code == ENOSPC || code == EDQUOT { throw StoreError.diskFull(path: path) }
             throw StoreError.cannotOpen(path: path, reason: reason)
         }
         fchmod(fd, 0o600)  // open's mode is filtered by umask; make it exact.
         close(fd)
-        return true
+        return (real, true)
+    }
+
+    /// The file a path names after following its symlinks; a dangling link names its target.
+    static func resolvingSymlinks(_ path: String) -> String {
+        var current = path
+        for _ in 0..<16 {
+            var info = stat()
+            guard lstat(current, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { break }
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let n = readlink(current, &buffer, buffer.count - 1)
+            guard n > 0 else { break }
+            let target = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            current = target.hasPrefix("/") ? target : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
+        }
+        return current
+    }
+
+    /// Makes a file this process owns mode 0600; logs a looser mode it can't change.
+    static func enforcePrivateMode(_ file: String, logger: Logger) {
+        var info = stat()
+        guard stat(file, &info) == 0, info.st_mode & 0o777 != 0o600 else { return }
+        if info.st_uid == geteuid() && chmod(file, 0o600) == 0 { return }
+        logger.warning(
+            "database file is readable by others and this process can't change it",
+            metadata: ["file": "\(file)", "mode": "\(String(info.st_mode & 0o777, radix: 8))"])
     }
 }

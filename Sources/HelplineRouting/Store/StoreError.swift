@@ -5,6 +5,8 @@ import GRDB
 public enum StoreError: HelplineError, Equatable {
     /// The file or its folder can't be opened or created.
     case cannotOpen(path: String, reason: String)
+    /// The file doesn't exist, and the caller asked not to create one.
+    case noDatabase(path: String)
     /// The file exists but is not an SQLite database.
     case notADatabase(path: String)
     /// An SQLite database that this program did not create (it has tables but no migration record).
@@ -23,6 +25,8 @@ public enum StoreError: HelplineError, Equatable {
     case readOnly(path: String)
     /// Any other I/O failure.
     case io(path: String, reason: String)
+    /// An output file (a report's `--out`, stdout) could not be written; nothing was replaced.
+    case cannotWrite(path: String, reason: String)
     /// No record of this kind has this id.
     case notFound(kind: String, id: String)
     /// The number is already in use by a listing or a helpline.
@@ -34,8 +38,8 @@ public enum StoreError: HelplineError, Equatable {
 
     public var category: ErrorCategory {
         switch self {
-        case .cannotOpen, .notADatabase, .foreignDatabase, .corrupt, .newerSchema, .migrationChanged, .diskFull,
-            .readOnly, .io:
+        case .cannotOpen, .noDatabase, .notADatabase, .foreignDatabase, .corrupt, .newerSchema, .migrationChanged, .diskFull,
+            .readOnly, .io, .cannotWrite:
             return .io
         case .busy: return .unavailable
         case .notFound, .numberInUse, .conflict: return .badData
@@ -46,6 +50,7 @@ public enum StoreError: HelplineError, Equatable {
     public var message: String {
         switch self {
         case .cannotOpen(let path, let reason): return "cannot open database \(path): \(reason)"
+        case .noDatabase(let path): return "no database at \(path)"
         case .notADatabase(let path): return "\(path) is not an SQLite database"
         case .foreignDatabase(let path): return "\(path) is an SQLite database, but not a helpline database"
         case .corrupt(let path, let reason): return "database \(path) is corrupt: \(reason)"
@@ -58,6 +63,7 @@ public enum StoreError: HelplineError, Equatable {
         case .diskFull(let path): return "no space left to write \(path)"
         case .readOnly(let path): return "database \(path) is read-only to this process"
         case .io(let path, let reason): return "I/O error on \(path): \(reason)"
+        case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
         case .notFound(let kind, let id): return "no \(kind) with id \(InputError.quote(id))"
         case .numberInUse(let number, let usedBy): return "\(number) is already \(usedBy)"
         case .conflict(let message, _): return message
@@ -68,6 +74,7 @@ public enum StoreError: HelplineError, Equatable {
     public var hint: String? {
         switch self {
         case .cannotOpen: return "check that the folder exists and is writable, or pass --db PATH"
+        case .noDatabase: return "run 'helpline init' (or set --db / HELPLINE_DB)"
         case .notADatabase, .foreignDatabase: return "pass --db with the path of a helpline database, or a new path to create one"
         case .corrupt: return "restore the last backup; `sqlite3 FILE '.recover'` may salvage rows"
         case .newerSchema: return "upgrade this program to the version that wrote the database; never downgrade a database"
@@ -77,6 +84,7 @@ public enum StoreError: HelplineError, Equatable {
         case .diskFull: return "free space on the disk; nothing was half-written, and the command can be rerun"
         case .readOnly: return "check the permissions of the file, its -wal/-shm files and its folder"
         case .io: return "check the disk and the file's permissions"
+        case .cannotWrite: return "write to a regular file in a folder that exists and has space (a report replaces the file atomically)"
         case .notFound(let kind, _): return "list the \(kind)s to see the ids"
         case .numberInUse: return "each dialed number is one listing or one helpline; remove the other first"
         case .conflict(_, let hint): return hint
