@@ -53,14 +53,21 @@ struct CallCommand: ParsableCommand {
     struct Answered: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "answered",
-            abstract: "The call's current offer was answered.", discussion: "Example: helpline call answered 17")
+            abstract: "An offer of the call was answered.",
+            discussion: """
+                Pass --attempt (the number `route` or `no-answer` printed) so that a late event is
+                credited to the offer it is about: an "answered" for an attempt that already went
+                unanswered is refused, never given to the provider that was offered next.
+                Example: helpline call answered 17 --attempt 1
+                """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Argument(help: "The call id from `route`.") var callID: String
+        @Option(help: "Which attempt was answered (default: the one ringing now).") var attempt: Int?
         @OptionGroup var at: AtOption
 
         var invocation: CallEventInvocation {
-            CallEventInvocation(event: .answered, database: global.settings, json: output.json, callID: callID, at: at.at)
+            CallEventInvocation(event: .answered(attempt: attempt), database: global.settings, json: output.json, callID: callID, at: at.at)
         }
 
         func run() throws { try invocation.run() }
@@ -193,7 +200,7 @@ struct CallCommand: ParsableCommand {
 /// `helpline call answered|no-answer|ended`, parsed: the values the commands and `FastLane` both produce.
 struct CallEventInvocation: Equatable {
     enum Event: Equatable {
-        case answered
+        case answered(attempt: Int?)
         case noAnswer(attempt: Int?, reason: String)
         case ended
     }
@@ -208,8 +215,8 @@ struct CallEventInvocation: Equatable {
         let id = try parseCallID(callID)
         let when = try AtOption.instant(at)
         switch event {
-        case .answered:
-            let call = try database.open().answered(callID: id, at: when)
+        case .answered(let attempt):
+            let call = try database.open().answered(callID: id, attempt: attempt, at: when)
             if json { return try Output.json(call) }
             print("call \(call.id) answered by provider \(call.answeredProviderID.map(String.init) ?? "?")")
         case .noAnswer(let attempt, let reason):
@@ -217,7 +224,7 @@ struct CallEventInvocation: Equatable {
                 throw InputError.invalidChoice(field: "reason", value: reason, choices: AttemptFailure.allCases.map(\.rawValue))
             }
             let result = try database.open().noAnswer(callID: id, attempt: attempt, failure: failure, at: when)
-            RouteCommand.print(result, json: json)
+            try RouteCommand.print(result, json: json)
         case .ended:
             let call = try database.open().ended(callID: id, at: when)
             if json { return try Output.json(call) }

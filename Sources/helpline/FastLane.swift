@@ -47,24 +47,28 @@ enum FastLane {
         let scan: Scan?
         switch arguments[1] {
         case "answered":
-            event = .answered
-            scan = Scan(rest, options: databaseOptions.union(["at"]), positionals: 1)
+            scan = Scan(rest, options: databaseOptions.union(["at", "attempt"]), positionals: 1)
+            guard let attempt = Self.attempt(scan) else { return nil }
+            event = .answered(attempt: attempt)
         case "ended":
             event = .ended
             scan = Scan(rest, options: databaseOptions.union(["at"]), positionals: 1)
         case "no-answer":
             scan = Scan(rest, options: databaseOptions.union(["at", "attempt", "reason"]), positionals: 1)
-            var attempt: Int?
-            if let text = scan?.values["attempt"] {
-                guard let value = Int(text) else { return nil }
-                attempt = value
-            }
+            guard let attempt = Self.attempt(scan) else { return nil }
             event = .noAnswer(attempt: attempt, reason: scan?.values["reason"] ?? AttemptFailure.noAnswer.rawValue)
         default:
             return nil
         }
         guard let scan, let database = scan.database, let callID = scan.positionals.first else { return nil }
         return .callEvent(CallEventInvocation(event: event, database: database, json: scan.json, callID: callID, at: scan.values["at"]))
+    }
+
+    /// The `--attempt` value: `.some(nil)` when absent, nil when it is not a number.
+    private static func attempt(_ scan: Scan?) -> Int?? {
+        guard let text = scan?.values["attempt"] else { return .some(nil) }
+        guard let value = Int(text) else { return nil }
+        return .some(value)
     }
 
     /// A command line split into long options with values, the `--json` flag and positionals; nil

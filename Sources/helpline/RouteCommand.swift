@@ -31,11 +31,10 @@ struct RouteCommand: ParsableCommand {
 
     func run() throws { try invocation.run() }
 
-    static func print(_ result: RouteResult, json: Bool) {
+    static func print(_ result: RouteResult, json: Bool) throws {
         for warning in result.warnings { Output.warn(warning) }
         if json {
-            (try? Output.json(result)).map { _ in () } ?? Swift.print("{}")
-            return
+            return try Output.json(result)
         }
         switch result.outcome {
         case .offer:
@@ -51,6 +50,10 @@ struct RouteCommand: ParsableCommand {
                 "call \(result.callID): callback \(result.callbackID.map(String.init) ?? "-") queued (\(result.callbackReason?.rawValue ?? "-"))")
         case .unroutable:
             Swift.print("call \(result.callID): unroutable")
+        case .connected:
+            Swift.print("call \(result.callID): connected (answered on attempt \(result.attempt.map(String.init) ?? "?")); nothing to dial")
+        case .ended:
+            Swift.print("call \(result.callID): ended; nothing to dial")
         }
         let excluded = result.candidates.filter { !$0.isEligible }
         if !excluded.isEmpty {
@@ -72,6 +75,6 @@ struct RouteInvocation: Equatable {
     func run() throws {
         let result = try database.open().route(
             to: to, from: from, callerState: callerState, at: try AtOption.instant(at), externalID: externalID)
-        RouteCommand.print(result, json: json)
+        try RouteCommand.print(result, json: json)
     }
 }

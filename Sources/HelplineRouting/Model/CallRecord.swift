@@ -98,3 +98,11 @@ public enum AttemptFailure: String, Sendable, CaseIterable {
     /// The telephony leg failed (not the provider's doing). Does not count toward auto-pause.
     case failed
 }
+
+/// How an attempt ended, as stored in `attempts.outcome` (NULL while it rings).
+public enum AttemptOutcome: String, Sendable, CaseIterable {
+    case answered
+    case noAnswer = "no-answer"
+    case busy
+    case failed
+}

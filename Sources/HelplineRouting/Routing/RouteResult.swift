@@ -20,7 +20,16 @@ public struct RouteResult: Sendable, Hashable {
 
     /// What happens to the call now.
     public enum Outcome: String, Sendable, Codable {
-        case offer, callback, unroutable
+        /// Ring `provider`.
+        case offer
+        /// Nobody rings now; a callback is owed (or the caller revoked consent).
+        case callback
+        /// The dialed number is neither a listing nor a helpline.
+        case unroutable
+        /// A provider answered and the call is on: a resent event gets this, with nothing to dial.
+        case connected
+        /// The call is over: a resent event gets this, with nothing to dial.
+        case ended
     }
 
     public var callID: Int64

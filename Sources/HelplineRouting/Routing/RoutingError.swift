@@ -1,3 +1,5 @@
+import Foundation
+
 /// A call or callback event that can't be carried out. Every case names the call or value.
 public enum RoutingError: HelplineError, Equatable {
     /// The dialed number is neither an active listing nor a helpline. The call was logged.
@@ -8,6 +10,8 @@ public enum RoutingError: HelplineError, Equatable {
     case conflictingEvent(callID: Int64, event: String, state: String)
     /// An attempt number that the call never made.
     case unknownAttempt(callID: Int64, attempt: Int)
+    /// An event dated before what it follows: an answer before its offer, an end before the call.
+    case eventTooEarly(callID: Int64, event: String, time: Date, earliest: Date, what: String)
     /// No callback has this id.
     case unknownCallback(String)
     /// The callback is already closed.
@@ -29,6 +33,9 @@ public enum RoutingError: HelplineError, Equatable {
         case .conflictingEvent(let callID, let event, let state):
             return "call \(callID) can't take '\(event)': it is \(state)"
         case .unknownAttempt(let callID, let attempt): return "call \(callID) has no attempt \(attempt)"
+        case .eventTooEarly(let callID, let event, let time, let earliest, let what):
+            let utc = TimeZone(identifier: "UTC") ?? .current
+            return "call \(callID) can't take '\(event)' at \(Instant.format(time, in: utc)): \(what) at \(Instant.format(earliest, in: utc))"
         case .unknownCallback(let id): return "no callback with id \(InputError.quote(id))"
         case .callbackClosed(let id, let status): return "callback \(id) is already \(status)"
         case .callbackOwedByAnother(let id, let owedBy):
@@ -44,6 +51,7 @@ public enum RoutingError: HelplineError, Equatable {
         case .unknownCall: return "list calls with `helpline call list`"
         case .conflictingEvent: return "see the call's history with `helpline call show ID`"
         case .unknownAttempt: return "see the call's attempts with `helpline call show ID`"
+        case .eventTooEarly: return "check --at (or the peer's clock): an event can't precede what it follows"
         case .unknownCallback: return "list callbacks with `helpline callback list`"
         case .callbackClosed: return nil
         case .callbackOwedByAnother(_, let owedBy): return "complete it with --provider \(owedBy)"

@@ -116,6 +116,11 @@ extension Helpline {
             _ = try Self.fetchProvider(providerID, db: db)
             if callback.status == "returned" && callback.returnedBy == providerID { return callback }
             guard callback.status == "pending" else { throw RoutingError.callbackClosed(id: id, status: callback.status) }
+            if when < callback.requestedAt {
+                throw RoutingError.eventTooEarly(
+                    callID: callback.callID ?? 0, event: "callback complete", time: when, earliest: callback.requestedAt,
+                    what: "callback \(id) was requested")
+            }
             if let owedBy = callback.owedBy, owedBy != providerID { throw RoutingError.callbackOwedByAnother(id: id, owedBy: owedBy) }
             try db.execute(
                 sql: "UPDATE callbacks SET status = 'returned', returned_by = ?, closed_at = ? WHERE id = ?",

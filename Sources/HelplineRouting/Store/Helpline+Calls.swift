@@ -2,28 +2,39 @@ import Foundation
 import GRDB
 
 extension Helpline {
-    /// Records that the call's current offer was answered.
+    /// Records that an offer of the call was answered.
     ///
     /// Idempotent: a resent "answered" (a retransmitted 200 OK) changes nothing and returns the
-    /// same call. It is refused when it contradicts the call, say after its offer went unanswered
-    /// and the call moved on to a callback.
+    /// same call. It is refused when it contradicts the call: an attempt that already went
+    /// unanswered (a late event is never credited to the provider offered next), or a call that
+    /// moved on to a callback.
     ///
     /// - Parameters:
     ///   - callID: the call's id, from `route`.
-    ///   - time: when it was answered; now when nil.
-    /// - Throws: `RoutingError.unknownCall` or `.conflictingEvent`; `StoreError`.
+    ///   - attempt: which attempt was answered (1, 2, …); nil means the one ringing now.
+    ///   - time: when it was answered; now when nil. Not before the attempt was offered.
+    /// - Throws: `RoutingError.unknownCall`, `.unknownAttempt`, `.conflictingEvent` or
+    ///   `.eventTooEarly`; `InputError.futureTime`; `StoreError`.
     @discardableResult
-    public func answered(callID: Int64, at time: Date? = nil) throws -> CallRecord {
+    public func answered(callID: Int64, attempt: Int? = nil, at time: Date? = nil) throws -> CallRecord {
         return try write { db in
             let when = try eventTime(time)
             let call = try Self.callState(callID, db: db)
-            guard let current = call.latestAttempt else {
+            guard let latest = call.latestAttempt else {
                 throw RoutingError.conflictingEvent(callID: callID, event: "answered", state: "\(call.status) with no offer")
             }
+            let current =
+                try attempt.map { seq in
+                    guard let a = call.attempts.first(where: { $0.seq == seq }) else {
+                        throw RoutingError.unknownAttempt(callID: callID, attempt: seq)
+                    }
+                    return a
+                } ?? latest
             switch (call.status, current.outcome) {
-            case ("connected", "answered"), ("ended", "answered"):
+            case (_, AttemptOutcome.answered.rawValue):
                 break  // a repeat: the same answer
-            case ("ringing", nil):
+            case ("ringing", nil) where current.seq == latest.seq:
+                try Self.requireNotBefore(when, current.offeredAt, callID: callID, event: "answered", what: "attempt \(current.seq) was offered")
                 let ms = when.epochMilliseconds
                 try db.execute(
                     sql: "UPDATE attempts SET outcome = 'answered', answered_at = ? WHERE call_id = ? AND seq = ?",
@@ -41,7 +52,9 @@ extension Helpline {
                         """, arguments: [current.providerID])
             default:
                 throw RoutingError.conflictingEvent(
-                    callID: callID, event: "answered", state: Self.describe(status: call.status, attempt: current))
+                    callID: callID, event: "answered",
+                    state: Self.describe(status: call.status, attempt: current)
+                        + (current.seq != latest.seq ? "; attempt \(latest.seq) was offered since" : ""))
             }
             return try Self.fetchCall(callID, db: db)
         }
@@ -84,6 +97,7 @@ extension Helpline {
             guard call.status == "ringing" else {
                 throw RoutingError.conflictingEvent(callID: callID, event: failure.rawValue, state: call.status)
             }
+            try Self.requireNotBefore(when, failed.offeredAt, callID: callID, event: failure.rawValue, what: "attempt \(failed.seq) was offered")
             try self.failAttempt(call: call, attempt: failed, failure: failure, at: when, db: db)
             try self.offerNext(call: call, at: when, db: db)
             return try Self.routeResult(callID: callID, db: db)
@@ -102,6 +116,11 @@ extension Helpline {
             let when = try eventTime(time)
             let call = try Self.callState(callID, db: db)
             let ms = when.epochMilliseconds
+            if call.status == "connected", let answeredAt = call.answeredAt {
+                try Self.requireNotBefore(when, answeredAt, callID: callID, event: "ended", what: "it was answered")
+            } else {
+                try Self.requireNotBefore(when, call.receivedAt, callID: callID, event: "ended", what: "it was received")
+            }
             switch call.status {
             case "connected":
                 try db.execute(
@@ -151,6 +170,8 @@ extension Helpline {
 
     struct CallState {
         let id: Int64
+        let receivedAt: Date
+        let answeredAt: Date?
         let status: String
         let kind: String
         let caller: String
@@ -164,11 +185,14 @@ extension Helpline {
     static func callState(_ id: Int64, db: Database) throws -> CallState {
         guard
             let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT id, status, kind, caller, caller_state, listing_id, helpline_id FROM calls WHERE id = ?"),
+                db.cachedStatement(
+                    sql: "SELECT id, status, kind, caller, caller_state, listing_id, helpline_id, received_at, answered_at FROM calls WHERE id = ?"),
                 arguments: [id])
         else { throw RoutingError.unknownCall(String(id)) }
         return CallState(
-            id: id, status: row["status"], kind: row["kind"], caller: row["caller"], callerState: row["caller_state"],
+            id: id, receivedAt: Date(epochMilliseconds: row["received_at"]),
+            answeredAt: (row["answered_at"] as Int64?).map(Date.init(epochMilliseconds:)), status: row["status"], kind: row["kind"],
+            caller: row["caller"], callerState: row["caller_state"],
             listingID: row["listing_id"], helplineID: row["helpline_id"], attempts: try attempts(callID: id, db: db))
     }
 
@@ -182,6 +206,14 @@ extension Helpline {
                 seq: $0["seq"], providerID: $0["provider_id"], offeredAt: Date(epochMilliseconds: $0["offered_at"]),
                 outcome: $0["outcome"], answeredAt: ($0["answered_at"] as Int64?).map(Date.init(epochMilliseconds:)),
                 endedAt: ($0["ended_at"] as Int64?).map(Date.init(epochMilliseconds:)))
+        }
+    }
+
+    /// Refuses an event dated before the thing it follows (an answer before its offer, an end
+    /// before the call): such times would make negative response times and credit the wrong offer.
+    static func requireNotBefore(_ when: Date, _ earliest: Date, callID: Int64, event: String, what: String) throws {
+        if when < earliest {
+            throw RoutingError.eventTooEarly(callID: callID, event: event, time: when, earliest: earliest, what: what)
         }
     }
 
@@ -278,16 +310,25 @@ extension Helpline {
             arguments: [callID])
         var provider: RouteResult.OfferedProvider?
         var outcome: RouteResult.Outcome = .callback
-        if call.status == "unroutable" {
-            outcome = .unroutable
-        } else if call.status != "callback", let current = call.latestAttempt {
-            let p = try fetchProvider(current.providerID, db: db)
-            provider = RouteResult.OfferedProvider(id: p.id, name: p.name, phone: p.phone)
-            outcome = .offer
+        var attempt: Int?
+        switch call.status {
+        case "unroutable": outcome = .unroutable
+        case "connected", "ended":
+            // The call was answered: a resent event gets its state and nothing to dial.
+            outcome = call.status == "connected" ? .connected : .ended
+            attempt = call.attempts.first { $0.outcome == AttemptOutcome.answered.rawValue }?.seq
+        case "ringing":
+            if let current = call.latestAttempt, current.outcome == nil {
+                let p = try fetchProvider(current.providerID, db: db)
+                provider = RouteResult.OfferedProvider(id: p.id, name: p.name, phone: p.phone)
+                outcome = .offer
+                attempt = current.seq
+            }
+        default: break
         }
         return RouteResult(
             callID: callID, kind: CallKind(rawValue: call.kind) ?? .unroutable, outcome: outcome, provider: provider,
-            attempt: outcome == .offer ? call.latestAttempt?.seq : nil,
+            attempt: attempt,
             fallbacks: outcome == .offer ? planned.filter { !tried.contains($0) } : [], sticky: decision.sticky,
             strategy: decision.strategy ?? "none", candidates: decision.verdicts,
             callbackID: outcome == .callback ? callback?["id"] : nil,
