@@ -38,20 +38,25 @@ struct DoctorCommand: ParsableCommand {
             for fix in report.repaired { print("repaired: \(fix)") }
             Output.table(["CHECK", "RESULT", "DETAIL"], report.checks.map { [$0.name, $0.ok ? "ok" : "FAIL", $0.detail] })
         }
-        if let failed = report.checks.first(where: { !$0.ok }) {
-            throw DoctorFailure(check: failed.name, detail: failed.detail)
+        // Damage outranks drift: the exit code follows the worst kind that failed.
+        let failures = report.checks.filter { !$0.ok }
+        if let failed = failures.first(where: { $0.kind == .damage }) ?? failures.first(where: { $0.kind == .evidence }) ?? failures.first {
+            throw DoctorFailure(check: failed)
         }
     }
 }
 
 /// A failed doctor check.
 struct DoctorFailure: HelplineError {
-    let check: String
-    let detail: String
-    var category: ErrorCategory { check == "integrity" ? .io : .badData }
-    var message: String { "doctor: \(check) failed: \(detail)" }
+    let check: DoctorReport.Check
+    var category: ErrorCategory { check.kind == .damage ? .io : .badData }
+    var message: String { "doctor: \(check.name) failed: \(check.detail)" }
     var hint: String? {
-        check == "live counters = recount" ? "run `helpline doctor --repair`" : "keep this database for investigation and restore a backup"
+        switch check.kind {
+        case .damage: return "restore the last backup, or correct the named rows with sqlite3 and run doctor again"
+        case .repairable: return "run `helpline doctor --repair`"
+        case .evidence: return "keep this database for investigation and restore a backup"
+        }
     }
 }
 

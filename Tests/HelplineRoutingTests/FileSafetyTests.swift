@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import HelplineRouting
@@ -78,5 +79,24 @@ struct FileSafetyTests {
         // Standard output that can't be written is a failure.
         let hl = CLI.binary.path
         #expect(try CLI.shell("HELPLINE_DB='\(db)' '\(hl)' report daily >/dev/full 2>/dev/null") == 74)
+    }
+
+    @Test("a wrong-typed value is exit 74 naming table, row and column, for call show and doctor; never a crash")
+    func wrongTypedColumn() throws {
+        let f = try RoutingFixture()
+        for n in 1...3 { _ = try f.helpline.route(to: f.helplineNumber, from: "212555060\(n)") }
+        let outside = try DatabaseQueue(path: f.helpline.path)
+        try outside.write { db in try db.execute(sql: "UPDATE attempts SET offered_at = 'x' WHERE call_id = 2") }
+        try outside.close()
+        let attemptRow = try f.helpline.read { try Int64.fetchOne($0, sql: "SELECT id FROM attempts WHERE call_id = 2") } ?? 0
+        let expected = "attempts row \(attemptRow), column offered_at is text, not integer"
+        for args in [["call", "show", "2"], ["doctor"], ["doctor", "--repair"], ["call", "answered", "2"]] {
+            let r = try CLI.run(args, db: f.helpline.path)
+            #expect(r.status == 74, "\(args): \(r.status) \(r.stderr)")
+            #expect(r.stderr.hasPrefix("error: ") && r.stderr.contains(expected), "\(args): \(r.stderr)")
+        }
+        // The other calls still read.
+        #expect(try CLI.run(["call", "show", "1"], db: f.helpline.path).status == 0)
+        #expect(throws: StoreError.self) { try f.helpline.call(id: 2) }
     }
 }

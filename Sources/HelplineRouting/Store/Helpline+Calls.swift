@@ -183,6 +183,8 @@ extension Helpline {
     }
 
     static func callState(_ id: Int64, db: Database) throws -> CallState {
+        try ColumnTypes.check("calls", filter: "id = ?", arguments: [id], db: db)
+        try ColumnTypes.check("attempts", filter: "call_id = ?", arguments: [id], db: db)
         guard
             let row = try Row.fetchOne(
                 db.cachedStatement(
@@ -339,6 +341,9 @@ extension Helpline {
     }
 
     static func fetchCall(_ id: Int64, db: Database) throws -> CallRecord {
+        for table in ["calls", "attempts", "routing_decisions", "callbacks", "consent_records"] {
+            try ColumnTypes.check(table, filter: table == "calls" ? "id = ?" : "call_id = ?", arguments: [id], db: db)
+        }
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM calls WHERE id = ?", arguments: [id]) else {
             throw RoutingError.unknownCall(String(id))
         }

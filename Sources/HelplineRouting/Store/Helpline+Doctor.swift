@@ -3,11 +3,31 @@ import GRDB
 
 /// The invariants `helpline doctor` checks, and what it found.
 public struct DoctorReport: Sendable, Hashable {
+    /// What a failed check means, and so what an operator does about it.
+    public enum Kind: String, Sendable, Hashable {
+        /// The file is damaged (integrity, values of the wrong type): restore or correct it.
+        case damage
+        /// Derived state drifted from the record (live counters, modes, open future offers):
+        /// `doctor --repair` rebuilds it from the record.
+        case repairable
+        /// The record itself is wrong (the ledger, a missing decision or consent, a reroute):
+        /// keep the file as evidence and investigate.
+        case evidence
+    }
+
     /// One invariant.
     public struct Check: Sendable, Hashable {
         public var name: String
         public var ok: Bool
         public var detail: String
+        public var kind: Kind
+
+        public init(name: String, ok: Bool, detail: String, kind: Kind = .evidence) {
+            self.name = name
+            self.ok = ok
+            self.detail = detail
+            self.kind = kind
+        }
     }
 
     public var checks: [Check]
@@ -28,6 +48,34 @@ extension Helpline {
     /// - Throws: `StoreError` when the database can't be read or written.
     public func doctor(repair: Bool = false) throws -> DoctorReport {
         var repaired: [String] = []
+        // Values of the wrong type would trap when decoded: find them first, and check nothing
+        // that reads them until a person has corrected them.
+        let badValues = try read { db -> [String] in
+            var problems: [String] = []
+            for table in try ColumnTypes.tables(db) {
+                do { try ColumnTypes.check(table, db: db) } catch let error as StoreError {
+                    if case .badValue(_, let table, let row, let column, let found, let expected) = error {
+                        problems.append("\(table) row \(row), column \(column) is \(found), not \(expected)")
+                    } else {
+                        throw error
+                    }
+                }
+            }
+            return problems
+        }
+        if !badValues.isEmpty {
+            let basic = try read { db -> [DoctorReport.Check] in
+                let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+                return [.init(name: "integrity", ok: integrity == ["ok"], detail: integrity.prefix(5).joined(separator: "; "), kind: .damage)]
+            }
+            return DoctorReport(
+                checks: basic + [
+                    .init(
+                        name: "column types", ok: false, detail: badValues.joined(separator: "; ") + " (correct or restore; other checks skipped)",
+                        kind: .damage)
+                ],
+                repaired: repair ? ["nothing: bad values need a person"] : [])
+        }
         if repair {
             let fixes = try write { db -> [String] in
                 let now = options.now()
@@ -63,7 +111,8 @@ extension Helpline {
         let checks = try read { db -> [DoctorReport.Check] in
             var checks: [DoctorReport.Check] = []
             let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
-            checks.append(.init(name: "integrity", ok: integrity == ["ok"], detail: integrity.prefix(5).joined(separator: "; ")))
+            checks.append(.init(name: "integrity", ok: integrity == ["ok"], detail: integrity.prefix(5).joined(separator: "; "), kind: .damage))
+            checks.append(.init(name: "column types", ok: true, detail: "every value has its column's type", kind: .damage))
             let foreign = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count
             checks.append(.init(name: "foreign keys", ok: foreign == 0, detail: foreign == 0 ? "ok" : "\(foreign) rows point nowhere"))
             let ledger = try ConsentLedger.verify(db: db)
@@ -84,8 +133,8 @@ extension Helpline {
                     name: "no open future-dated offers", ok: future.isEmpty,
                     detail: future.isEmpty
                         ? "ok"
-                        : "calls \(future.prefix(10).map(String.init).joined(separator: ", ")) have offers dated after now that hold slots (run with --repair)"
-                ))
+                        : "calls \(future.prefix(10).map(String.init).joined(separator: ", ")) have offers dated after now that hold slots (run with --repair)",
+                    kind: .repairable))
             let recount = try Self.recountLive(db, now: now)
             let wrong = recount.expected.keys.sorted().filter { recount.expected[$0] != recount.stored[$0] }
             checks.append(
@@ -93,7 +142,8 @@ extension Helpline {
                     name: "live counters = recount", ok: wrong.isEmpty,
                     detail: wrong.isEmpty
                         ? "\(recount.expected.count) providers match a recount of their attempts"
-                        : "providers \(wrong.map(String.init).joined(separator: ", ")) differ from the recount (run with --repair)"))
+                        : "providers \(wrong.map(String.init).joined(separator: ", ")) differ from the recount (run with --repair)",
+                    kind: .repairable))
             let unconsented =
                 try Int.fetchOne(
                     db,
@@ -127,7 +177,8 @@ extension Helpline {
                 loose.append("\(file) is \(String(mode & 0o777, radix: 8))")
             }
         }
-        all.append(.init(name: "file modes 0600", ok: loose.isEmpty, detail: loose.isEmpty ? "ok" : loose.joined(separator: "; ")))
+        all.append(
+            .init(name: "file modes 0600", ok: loose.isEmpty, detail: loose.isEmpty ? "ok" : loose.joined(separator: "; "), kind: .repairable))
         return DoctorReport(checks: all, repaired: repaired)
     }
 

@@ -13,6 +13,8 @@ public enum StoreError: HelplineError, Equatable {
     case foreignDatabase(path: String)
     /// SQLite reports the file as damaged.
     case corrupt(path: String, reason: String)
+    /// A stored value is not of its column's type (the file was edited outside helpline, or damaged).
+    case badValue(path: String, table: String, row: Int64, column: String, found: String, expected: String)
     /// The database was migrated by a newer version of this program.
     case newerSchema(path: String, databaseVersion: Int, codeVersion: Int)
     /// A migration that was applied has since been edited in the code.
@@ -38,7 +40,7 @@ public enum StoreError: HelplineError, Equatable {
 
     public var category: ErrorCategory {
         switch self {
-        case .cannotOpen, .noDatabase, .notADatabase, .foreignDatabase, .corrupt, .newerSchema, .migrationChanged, .diskFull,
+        case .cannotOpen, .noDatabase, .notADatabase, .foreignDatabase, .corrupt, .badValue, .newerSchema, .migrationChanged, .diskFull,
             .readOnly, .io, .cannotWrite:
             return .io
         case .busy: return .unavailable
@@ -54,6 +56,8 @@ public enum StoreError: HelplineError, Equatable {
         case .notADatabase(let path): return "\(path) is not an SQLite database"
         case .foreignDatabase(let path): return "\(path) is an SQLite database, but not a helpline database"
         case .corrupt(let path, let reason): return "database \(path) is corrupt: \(reason)"
+        case .badValue(let path, let table, let row, let column, let found, let expected):
+            return "database \(path) holds a bad value: \(table) row \(row), column \(column) is \(found), not \(expected)"
         case .newerSchema(let path, let db, let code):
             return "database \(path) has schema version \(db), newer than this program's \(code)"
         case .migrationChanged(let name, let applied, let shipped):
@@ -77,6 +81,7 @@ public enum StoreError: HelplineError, Equatable {
         case .noDatabase: return "run 'helpline init' (or set --db / HELPLINE_DB)"
         case .notADatabase, .foreignDatabase: return "pass --db with the path of a helpline database, or a new path to create one"
         case .corrupt: return "restore the last backup; `sqlite3 FILE '.recover'` may salvage rows"
+        case .badValue: return "the file was changed outside helpline: run 'helpline doctor', then restore the backup or correct that row"
         case .newerSchema: return "upgrade this program to the version that wrote the database; never downgrade a database"
         case .migrationChanged:
             return "shipped migrations are immutable: restore the original file and put the change in a new migration"
@@ -99,6 +104,9 @@ public enum StoreError: HelplineError, Equatable {
     /// Turns any error from GRDB or SQLite into a `StoreError` that names the file; errors that
     /// are already `HelplineError`s pass through.
     static func wrap(_ error: any Error, path: String, busyTimeout: Double) -> any Error {
+        if case .badValue("", let table, let row, let column, let found, let expected) = error as? StoreError {
+            return StoreError.badValue(path: path, table: table, row: row, column: column, found: found, expected: expected)
+        }
         if error is any HelplineError { return error }
         guard let dbError = error as? DatabaseError else {
             return StoreError.io(path: path, reason: String(describing: error))
