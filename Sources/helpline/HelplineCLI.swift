@@ -101,6 +101,7 @@ enum Main {
         if let hint = error.hint { lines += "hint: \(hint)\n" }
         FileHandle.standardError.write(Data(lines.utf8))
         switch error.category {
+        case .usage: return 64
         case .badData: return 65
         case .unavailable: return 69
         case .io: return 74
@@ -113,25 +114,28 @@ enum Main {
 enum CLIError: HelplineError {
     case cannotReadFile(String, reason: String)
     case usage(String, hint: String?)
+    /// A command line that parsed but asks for nothing (exit 64, like ArgumentParser's own).
+    case badUsage(String, hint: String?)
 
     var category: ErrorCategory {
         switch self {
         case .cannotReadFile: return .io
         case .usage: return .badData
+        case .badUsage: return .usage
         }
     }
 
     var message: String {
         switch self {
         case .cannotReadFile(let path, let reason): return "cannot read \(path): \(reason)"
-        case .usage(let message, _): return message
+        case .usage(let message, _), .badUsage(let message, _): return message
         }
     }
 
     var hint: String? {
         switch self {
         case .cannotReadFile: return "check the path and its permissions"
-        case .usage(_, let hint): return hint
+        case .usage(_, let hint), .badUsage(_, let hint): return hint
         }
     }
 }

@@ -116,7 +116,7 @@ struct NumberCommand: ParsableCommand {
             let number = try PhoneNumber(parsing: number)
             let settings = try flags.settings()
             guard settings != HelplineSettings() else {
-                throw CLIError.usage("nothing to update", hint: "give at least one flag, e.g. --ring-timeout 25")
+                throw CLIError.badUsage("nothing to update", hint: "give at least one flag, e.g. --ring-timeout 25")
             }
             try NumberCommand.printNumber(try global.open().updateHelplineNumber(number, settings: settings), json: output.json)
         }

@@ -143,7 +143,7 @@ struct ProviderCommand: ParsableCommand {
         func run() throws {
             let fields = try provider.fields()
             guard !fields.values.isEmpty else {
-                throw CLIError.usage("nothing to update", hint: "give at least one flag, e.g. --weight 3")
+                throw CLIError.badUsage("nothing to update", hint: "give at least one flag, e.g. --weight 3")
             }
             let p = try global.open().updateProvider(id: try parseID(id, kind: "provider"), fields: fields)
             try ProviderCommand.printProvider(p, json: output.json)

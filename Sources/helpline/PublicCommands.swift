@@ -26,7 +26,7 @@ struct StatsCommand: ParsableCommand {
         } else {
             FileHandle.standardError.write(
                 Data(
-                    "stats withheld: \(banner.calls) routable calls in the last \(days) days, fewer than --min-calls \(minCalls)\n".utf8))
+                    "stats withheld: \(banner.withheldReason ?? "no figures") (last \(days) days, --min-calls \(minCalls))\n".utf8))
         }
     }
 }

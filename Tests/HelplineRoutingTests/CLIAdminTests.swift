@@ -72,7 +72,6 @@ struct CLIAdminTests {
             ["provider", "add", "--name", "X", "--phone", "2125550142", "--daily-cap=-3"],
             ["provider", "show", "42"],
             ["provider", "pause", "abc"],
-            ["provider", "update", "1"],
             ["listing", "add", "--name", "L", "--number", "8885550199", "--provider", "42"],
             ["number", "show", "8005550100"],
             ["number", "add", "--number", "8005550101", "--strategy", "highest-bidder"],

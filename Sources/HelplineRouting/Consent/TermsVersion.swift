@@ -43,15 +43,30 @@ extension Helpline {
     ///
     /// - Parameters:
     ///   - text: the terms; see `TermsVersion.validatedText` for what is accepted.
-    ///   - effectiveAt: when it starts to apply; now when nil. Calls before then keep the older version.
+    ///   - effectiveAt: when it starts to apply; now when nil. Calls before then keep the older
+    ///     version. It may not lie before a call or consent already recorded, nor before the
+    ///     previous version's start: either would rewrite which terms those callers agreed to.
     /// - Returns: the new version, with its number and SHA-256.
-    /// - Throws: `InputError.invalidText` for blank text, `StoreError` when the write fails.
+    /// - Throws: `InputError.invalidText` for blank text, `StoreError.conflict` for an effective
+    ///   time that would rewrite history, `StoreError` when the write fails.
     @discardableResult
     public func publishTerms(_ text: String, effectiveAt: Date? = nil) throws -> TermsVersion {
         let text = try TermsVersion.validatedText(Data(text.utf8))
         let now = options.now()
         let effective = effectiveAt ?? now
         return try write { db in
+            let recorded = try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT max(t) FROM (SELECT max(recorded_at) AS t FROM consent_records UNION ALL SELECT max(received_at) FROM calls
+                    UNION ALL SELECT max(effective_at) FROM terms_versions)
+                    """)
+            if let recorded, effective.epochMilliseconds < recorded {
+                let utc = TimeZone(identifier: "UTC") ?? .current
+                throw StoreError.conflict(
+                    "terms can't take effect at \(Instant.format(effective, in: utc)): calls, consents or terms are recorded up to \(Instant.format(Date(epochMilliseconds: recorded), in: utc))",
+                    hint: "publish with --effective-at now or later; what earlier callers agreed to stays as recorded")
+            }
             let version = (try Int.fetchOne(db, sql: "SELECT max(version) FROM terms_versions") ?? 0) + 1
             let sha = sha256Hex(text)
             try db.execute(

@@ -1,6 +1,8 @@
 /// What kind of failure an error is, so a front end can choose its response (the CLI maps these
 /// to sysexits codes; an HTTP service would map them to status codes).
 public enum ErrorCategory: Sendable, Equatable {
+    /// The request itself is malformed or asks for nothing (a CLI's exit 64).
+    case usage
     /// The input is wrong: an invalid phone number, an unknown id, a changed honeypot.
     case badData
     /// The database is busy past the busy timeout; retrying later may succeed.

@@ -74,7 +74,8 @@ public struct HelplineSettings: Sendable, Hashable {
         try check("repeat-window-days", repeatWindowDays, 0...3650)
         try check("ring-timeout", ringTimeoutSeconds, 1...600)
         try check("max-attempts", maxAttempts, 1...50)
-        if let name, name.count > 200 { throw InputError.invalidText(field: "name", reason: "longer than 200 characters") }
+        // A helpline's name may be blank (it is optional); otherwise it follows the one rule.
+        if let name, !name.trimmingWhitespace().isEmpty { _ = try DisplayName.validated(name) }
     }
 }
 

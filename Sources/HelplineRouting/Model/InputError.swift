@@ -91,15 +91,20 @@ public enum InputError: HelplineError, Equatable {
 
     /// Masks the middle digits of something that may be a caller's number, as reports do: the
     /// first four and the last four digits stay, so an operator can still tell which input it was.
+    /// Masks a phone-like value by the same rule reports use (`PhoneNumber.masked`): the
+    /// exchange, the 3 digits after the area code, is hidden. Values with fewer than 10 digits
+    /// are shown as typed; longer ones hide all but their first 4 and last 4 digits.
     static func maskDigits(_ value: String) -> String {
         let digitCount = value.unicodeScalars.filter { $0.properties.numericType != nil }.count
-        guard digitCount >= 9 else { return value }
+        guard digitCount >= 10 else { return value }
+        // 10 digits: area code (3) shown; 11 with a leading country code: 4 shown.
+        let shownFirst = digitCount == 10 ? 3 : 4
         var seen = 0
         var out = ""
         for scalar in value.unicodeScalars {
             if scalar.properties.numericType != nil {
                 seen += 1
-                out += seen <= 4 || seen > digitCount - 4 ? String(scalar) : "*"
+                out += seen <= shownFirst || seen > digitCount - 4 ? String(scalar) : "*"
             } else {
                 out.unicodeScalars.append(scalar)
             }
@@ -107,8 +112,6 @@ public enum InputError: HelplineError, Equatable {
         return out
     }
 
-    /// Quotes a user value for a message, cut short and with control characters made visible,
-    /// so hostile input can't forge extra lines on a terminal or in a log.
     static func quote(_ value: String) -> String {
         var shown = ""
         for scalar in value.unicodeScalars.prefix(80) {

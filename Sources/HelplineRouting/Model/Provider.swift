@@ -94,7 +94,7 @@ public struct ProviderFields: Sendable {
     /// - Parameter defaultTimeZone: the zone for a provider given without `tz`.
     /// - Throws: `InputError` naming the first field that is missing or invalid.
     public func newProvider(defaultTimeZone: TimeZone) throws -> NewProvider {
-        guard let name = values["name"]?.trimmingWhitespace(), !name.isEmpty else { throw InputError.missing(field: "name") }
+        let name = try DisplayName.validated(values["name"] ?? "")
         guard let phone = values["phone"], !phone.trimmingWhitespace().isEmpty else { throw InputError.missing(field: "phone") }
         var provider = NewProvider(name: name, phone: try PhoneNumber(parsing: phone), timeZone: defaultTimeZone)
         try apply(to: &provider, skipping: ["name", "phone"])
@@ -110,12 +110,7 @@ public struct ProviderFields: Sendable {
         for (key, raw) in values where !skipping.contains(key) {
             let value = raw.trimmingWhitespace()
             switch key {
-            case "name":
-                guard !value.isEmpty else { throw InputError.missing(field: "name") }
-                guard value.count <= 200 else {
-                    throw InputError.invalidText(field: "name", reason: "longer than 200 characters")
-                }
-                provider.name = value
+            case "name": provider.name = try DisplayName.validated(raw)
             case "phone": provider.phone = try PhoneNumber(parsing: value)
             case "tz": provider.timeZone = try TimeZone(iana: value)
             case "hours": provider.hours = try WeeklyHours(parsing: value)

@@ -19,12 +19,21 @@ public struct Banner: Sendable, Hashable {
         "routable calls received in the window; answered or returned count as responded; response time is the median "
         + "of received-to-answered or received-to-returned; the rate is rounded down to a whole percent"
 
-    /// The banner line, or nil when fewer than `minCalls` routable calls were logged.
+    /// Why the banner is withheld, or nil when it is published.
+    public var withheldReason: String? {
+        if calls == 0 { return "no routable calls in the window" }
+        if calls < minCalls { return "\(calls) routable calls in the window, fewer than the minimum of \(minCalls)" }
+        return nil
+    }
+
+    /// The banner line, or nil when it is withheld (see `withheldReason`). A rate of 0% is
+    /// published as it is, without a response time, since there was none to measure.
     public var line: String? {
-        guard calls >= minCalls, calls > 0, let rate = responseRate, let median = medianResponseSeconds else { return nil }
-        let time = median < 60 ? "under 1 min" : "about \(Int((median / 60).rounded())) min"
+        guard withheldReason == nil, let rate = responseRate else { return nil }
         // Rounded down, so 99.6% is never shown as 100%.
         let percent = Int((rate * 100 + 1e-9).rounded(.down))
+        guard let median = medianResponseSeconds else { return "Response rate \(percent)%" }
+        let time = median < 60 ? "under 1 min" : "about \(Int((median / 60).rounded())) min"
         return "Response time \(time) | Response rate \(percent)%"
     }
 }

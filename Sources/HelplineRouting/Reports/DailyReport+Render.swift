@@ -161,7 +161,7 @@ extension DailyReport {
             var row: [String] = [date.description, timeZone.identifier, String(p.id), p.name, p.status, String(p.offered)]
             row += [String(p.firstOffers), String(format: "%.3f", p.expectedOffered), String(p.answered), String(p.noAnswer)]
             row += [rate, median, cap, used]
-            try writer.write(row: row)
+            try writer.write(row: row.map(SpreadsheetCell.escaped))
         }
         writer.stream.close()
         guard let data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data else { return "" }

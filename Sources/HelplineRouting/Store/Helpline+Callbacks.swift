@@ -113,7 +113,7 @@ extension Helpline {
         let when = try eventTime(time)
         return try write { db in
             let callback = try Self.fetchCallback(id, db: db)
-            _ = try Self.fetchProvider(providerID, db: db)
+            let provider = try Self.fetchProvider(providerID, db: db)
             if callback.status == "returned" && callback.returnedBy == providerID { return callback }
             guard callback.status == "pending" else { throw RoutingError.callbackClosed(id: id, status: callback.status) }
             if when < callback.requestedAt {
@@ -122,6 +122,18 @@ extension Helpline {
                     what: "callback \(id) was requested")
             }
             if let owedBy = callback.owedBy, owedBy != providerID { throw RoutingError.callbackOwedByAnother(id: id, owedBy: owedBy) }
+            // "Returned by one of the providers listed": a removed provider, or one that is not a
+            // member of the callback's helpline, can't be the one who returned it.
+            guard provider.status != .removed else {
+                throw StoreError.conflict("provider \(providerID) is removed", hint: "complete it with a listed provider")
+            }
+            if let helplineID = callback.helplineID, callback.owedBy == nil,
+                let members = try Self.fetchHelpline(id: helplineID, db: db).members, !members.contains(providerID)
+            {
+                throw StoreError.conflict(
+                    "provider \(providerID) is not a member of the callback's helpline",
+                    hint: "complete it with one of providers \(members.map(String.init).joined(separator: ", "))")
+            }
             try db.execute(
                 sql: "UPDATE callbacks SET status = 'returned', returned_by = ?, closed_at = ? WHERE id = ?",
                 arguments: [providerID, when.epochMilliseconds, id])

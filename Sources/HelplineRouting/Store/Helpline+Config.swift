@@ -47,9 +47,7 @@ extension Helpline {
     ///   `StoreError.numberInUse` when the number is already a listing or a helpline.
     @discardableResult
     public func addListing(name: String, number: PhoneNumber, providerID: Int64) throws -> Listing {
-        let name = name.trimmingWhitespace()
-        guard !name.isEmpty else { throw InputError.missing(field: "name") }
-        guard name.count <= 200 else { throw InputError.invalidText(field: "name", reason: "longer than 200 characters") }
+        let name = try DisplayName.validated(name)
         return try write { db in
             let provider = try Self.fetchProvider(providerID, db: db)
             guard provider.status != .removed else {

@@ -125,6 +125,9 @@ public enum StoreError: HelplineError, Equatable {
                 return StoreError.diskFull(path: path)
             }
             return StoreError.io(path: path, reason: message)
+        case .SQLITE_ERROR where message.hasPrefix("no such table") || message.hasPrefix("no such column"):
+            // The schema this program migrated is missing a part: the file was altered outside it.
+            return StoreError.corrupt(path: path, reason: "the schema is damaged (\(message))")
         case .SQLITE_CONSTRAINT:
             return StoreError.conflict("the change breaks a rule of the data: \(message)", hint: nil)
         default:

@@ -1,0 +1,86 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import HelplineRouting
+
+/// The adversarial run's smaller findings, each pinned.
+@Suite("Smaller points")
+struct SmallPointsTests {
+    @Test("stats publishes a 0% response rate (no time), and names the real reason when it withholds")
+    func zeroPercentIsPublished() throws {
+        let f = try RoutingFixture()
+        for n in 1...3 {
+            let r = try f.helpline.route(to: f.helplineNumber, from: "212555080\(n)")
+            for attempt in 1...3 { _ = try f.helpline.noAnswer(callID: r.callID, attempt: attempt) }
+        }
+        let banner = try f.helpline.banner(days: 30, minCalls: 0)
+        #expect(banner.line == "Response rate 0%")
+        #expect(try f.helpline.banner(days: 30, minCalls: 10).withheldReason == "3 routable calls in the window, fewer than the minimum of 10")
+        let empty = try RoutingFixture()
+        #expect(try empty.helpline.banner(days: 30, minCalls: 0).withheldReason == "no routable calls in the window")
+    }
+
+    @Test("'nothing to update' is bad usage: exit 64")
+    func nothingToUpdate() throws {
+        let dir = try TempDir()
+        let db = try CLI.newDatabase(dir)
+        #expect(try CLI.run(["provider", "add", "--name", "A", "--phone", "3035550101"], db: db).status == 0)
+        #expect(try CLI.run(["number", "add", "--number", "8009151270"], db: db).status == 0)
+        for args in [["provider", "update", "1"], ["number", "update", "8009151270"]] {
+            let r = try CLI.run(args, db: db)
+            #expect(r.status == 64, "\(args)")
+            #expect(r.stderr.hasPrefix("error: nothing to update\nhint: "))
+        }
+    }
+
+    @Test("a removed provider, or one not a member of the helpline, can't complete its callback")
+    func callbackByAnOutsider() throws {
+        let f = try RoutingFixture()
+        try f.helpline.updateHelplineNumber(try phone(f.helplineNumber), settings: HelplineSettings(members: .some([f.a.id, f.b.id])))
+        let r = try f.helpline.route(to: f.helplineNumber, from: "2125550811")
+        _ = try f.helpline.noAnswer(callID: r.callID, attempt: 1)
+        let callback = try #require(try f.helpline.noAnswer(callID: r.callID, attempt: 2).callbackID)
+        #expect(throws: StoreError.self) { try f.helpline.completeCallback(id: callback, providerID: f.c.id) }
+        try f.helpline.removeProvider(id: f.b.id)
+        #expect(throws: StoreError.self) { try f.helpline.completeCallback(id: callback, providerID: f.b.id) }
+        #expect(try f.helpline.completeCallback(id: callback, providerID: f.a.id).status == "returned")
+    }
+
+    @Test("terms can't take effect before calls already recorded")
+    func pastEffectiveTerms() throws {
+        let f = try RoutingFixture()
+        let r = try f.helpline.route(to: f.helplineNumber, from: "2125550821")
+        #expect(throws: StoreError.self) { try f.helpline.publishTerms("v2\n", effectiveAt: f.clock.now.addingTimeInterval(-3600)) }
+        #expect(try f.helpline.termsVersions().count == 1)
+        let v2 = try f.helpline.publishTerms("v2\n")
+        #expect(v2.version == 2)
+        #expect(try f.helpline.call(id: r.callID).termsVersion == 1)
+    }
+
+    @Test("errors and reports mask a number the same way: the exchange is hidden")
+    func oneMaskingRule() throws {
+        let number = try phone("3035550123")
+        #expect(number.masked == "+1303***0123")
+        #expect(InputError.maskDigits("3035550123x") == "303***0123x")
+        #expect(InputError.maskDigits("+1 303 555 0123 9") == "+1 303 *** *123 9")
+        #expect(InputError.maskDigits("(303) 555-0123") == "(303) ***-0123")
+        #expect(InputError.maskDigits("555-0123") == "555-0123")
+    }
+
+    @Test("a dropped table is exit 74 (damage), not 70 (a bug)")
+    func droppedTable() throws {
+        let dir = try TempDir()
+        let db = try CLI.newDatabase(dir)
+        #expect(try CLI.run(["provider", "add", "--name", "A", "--phone", "3035550101"], db: db).status == 0)
+        let outside = try DatabaseQueue(path: db)
+        try outside.write { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.execute(sql: "DROP TABLE callbacks")
+        }
+        try outside.close()
+        let r = try CLI.run(["callback", "list"], db: db)
+        #expect(r.status == 74, "\(r.stderr)")
+        #expect(r.stderr.hasPrefix("error: database \(db) is corrupt: the schema is damaged (no such table: callbacks)"))
+    }
+}
