@@ -54,6 +54,8 @@ struct RouteCommand: ParsableCommand {
             Swift.print("call \(result.callID): connected (answered on attempt \(result.attempt.map(String.init) ?? "?")); nothing to dial")
         case .ended:
             Swift.print("call \(result.callID): ended; nothing to dial")
+        case .unreturnable:
+            Swift.print("call \(result.callID): no provider can take it, and the caller left no number to call back")
         }
         let excluded = result.candidates.filter { !$0.isEligible }
         if !excluded.isEmpty {

@@ -33,7 +33,6 @@ enum Fixture {
 
     static func call(_ iso: String = "2026-11-25T12:00:00-05:00", state: String? = nil) -> IncomingCall {
         IncomingCall(
-            caller: (try? PhoneNumber(parsing: "3035550123")) ?? placeholderPhone,
             callerState: state.flatMap { try? USState(parsing: $0) }, receivedAt: instant(iso))
     }
 

@@ -1,4 +1,6 @@
-/// A two-letter USPS code for a state, DC or a territory with NANP numbers.
+/// A two-letter code for a US state, DC, a territory with NANP numbers, or a Canadian province
+/// or territory (Canada shares the NANP; a provider's state list that names only US states
+/// does not serve a Canadian caller).
 public struct USState: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     /// The upper-case code, for example `NY`.
     public let code: String
@@ -9,6 +11,7 @@ public struct USState: Sendable, Hashable, Comparable, Codable, CustomStringConv
         "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
         "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
         "WI", "WY", "DC", "PR", "VI", "GU", "AS", "MP",
+        "AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT",
     ]
 
     /// Parses a code in any letter case, ignoring surrounding white space.

@@ -17,7 +17,8 @@ public struct Banner: Sendable, Hashable {
 
     public static let method =
         "routable calls received in the window; answered or returned count as responded; response time is the median "
-        + "of received-to-answered or received-to-returned; the rate is rounded down to a whole percent"
+        + "of received-to-answered or received-to-returned; the rate is rounded down to a whole percent; an unanswered call "
+        + "whose caller withheld their number (or has no North American number) can't be returned and counts as not responded"
 
     /// Why the banner is withheld, or nil when it is published.
     public var withheldReason: String? {

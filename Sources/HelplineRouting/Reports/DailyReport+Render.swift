@@ -4,7 +4,8 @@ import Foundation
 extension DailyReport: Encodable {
     enum CodingKeys: String, CodingKey {
         case date, timeZone = "time_zone", calls, direct, pool, unroutable, answered, answeredAfterFailover = "answered_after_failover"
-        case sticky, callbacksQueued = "callbacks_queued", callbacksReturned = "callbacks_returned", callbacksPending = "callbacks_pending"
+        case sticky, callbacksQueued = "callbacks_queued", callbacksReturned = "callbacks_returned", callbacksPending = "callbacks_pending",
+            unreturnable
         case webFormRequests = "web_form_requests", responseRate = "response_rate", medianResponseSeconds = "median_response_seconds"
         case p90ResponseSeconds = "p90_response_seconds", consentCoverage = "consent_coverage", listingReroutes = "listing_reroutes"
         case providers, hours, definitions
@@ -24,6 +25,7 @@ extension DailyReport: Encodable {
         try c.encode(callbacksQueued, forKey: .callbacksQueued)
         try c.encode(callbacksReturned, forKey: .callbacksReturned)
         try c.encode(callbacksPending, forKey: .callbacksPending)
+        try c.encode(unreturnable, forKey: .unreturnable)
         try c.encode(webFormRequests, forKey: .webFormRequests)
         try c.encode(responseRate, forKey: .responseRate)
         try c.encode(medianResponseSeconds, forKey: .medianResponseSeconds)
@@ -117,8 +119,8 @@ extension DailyReport {
         ).render()
         out += "\n"
         out += TextTable(
-            header: ["CALLBACKS QUEUED", "RETURNED", "PENDING", "WEB FORM"],
-            rows: [[callbacksQueued, callbacksReturned, callbacksPending, webFormRequests].map(String.init)]
+            header: ["CALLBACKS QUEUED", "RETURNED", "PENDING", "WEB FORM", "UNRETURNABLE (NO NUMBER)"],
+            rows: [[callbacksQueued, callbacksReturned, callbacksPending, webFormRequests, unreturnable].map(String.init)]
         ).render()
         out += "\nresponse rate \(Format.percent(responseRate))   median response \(Format.seconds(medianResponseSeconds))"
         out += "   p90 \(Format.seconds(p90ResponseSeconds))\n"

@@ -43,6 +43,9 @@ public struct DailyReport: Sendable, Hashable {
     public var callbacksQueued: Int
     public var callbacksReturned: Int
     public var callbacksPending: Int
+    /// Routable calls nobody answered whose caller could not be called back (withheld or
+    /// international caller ID). They count as not responded in `responseRate`.
+    public var unreturnable: Int = 0
     public var webFormRequests: Int
     public var responseRate: Double?
     public var medianResponseSeconds: Double?
@@ -105,7 +108,7 @@ struct DailyReportQuery {
         let calls = try Row.fetchCursor(
             db,
             sql: """
-                SELECT id, received_at, kind, answered_at, answered_seq, sticky FROM calls
+                SELECT id, received_at, kind, answered_at, answered_seq, sticky, caller_kind FROM calls
                 WHERE received_at >= ? AND received_at < ?
                 """, arguments: [start, end])
         // The zone's offset changes at most twice a year: look it up again only outside the span
@@ -141,6 +144,8 @@ struct DailyReportQuery {
             } else if let closed = returnedAt[id] {
                 returned += 1
                 responses.append(Double(closed - received) / 1000)
+            } else if (row[6] as String?) != "number" {
+                r.unreturnable += 1
             }
         }
         let routable = r.calls - r.unroutable

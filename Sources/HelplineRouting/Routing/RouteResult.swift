@@ -30,6 +30,9 @@ public struct RouteResult: Sendable, Hashable {
         case connected
         /// The call is over: a resent event gets this, with nothing to dial.
         case ended
+        /// Nobody can take the call now, and the caller left no North American number to call
+        /// back (withheld or international): telephony should ask them to call again.
+        case unreturnable
     }
 
     public var callID: Int64

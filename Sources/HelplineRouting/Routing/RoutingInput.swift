@@ -35,14 +35,16 @@ public struct Candidate: Sendable, Hashable {
 }
 
 /// The incoming call as the router sees it.
+///
+/// The router never reads the caller's number: only its state (for geographic rules) and when
+/// the call arrived (for hours). So a decision can be replayed after the number is purged.
 public struct IncomingCall: Sendable, Hashable {
-    public var caller: PhoneNumber
-    /// The caller's state, from telephony or the area code; nil when unknown.
+    /// The caller's state, from telephony or the area code; nil when unknown (a withheld or
+    /// international caller has none).
     public var callerState: USState?
     public var receivedAt: Date
 
-    public init(caller: PhoneNumber, callerState: USState?, receivedAt: Date) {
-        self.caller = caller
+    public init(callerState: USState?, receivedAt: Date) {
         self.callerState = callerState
         self.receivedAt = receivedAt
     }

@@ -271,8 +271,7 @@ extension Helpline {
             let remaining = planned.filter { !tried.contains($0) }.compactMap { config.providers[$0] }
             let members = helpline.members.map(Set.init)
             let candidates = try Self.candidates(remaining, members: members, at: when, options: options, db: db)
-            let caller = try PhoneNumber(stored: call.caller)
-            let incoming = IncomingCall(caller: caller, callerState: try call.callerState.map(USState.init(parsing:)), receivedAt: when)
+            let incoming = IncomingCall(callerState: try call.callerState.map(USState.init(parsing:)), receivedAt: when)
             if let next = candidates.first(where: { Router.exclusion(for: $0, call: incoming) == nil }) {
                 try Self.recordOffer(
                     callID: call.id, seq: call.attempts.count + 1, provider: next.provider, at: when,
@@ -287,9 +286,15 @@ extension Helpline {
     /// Moves a call to "waiting for a callback" and queues it, unless one is already queued.
     private func queueCallbackForCall(_ call: CallState, reason: CallbackReason, at when: Date, db: Database) throws {
         let ms = when.epochMilliseconds
+        guard let caller = try? PhoneNumber(stored: call.caller) else {
+            // A withheld or international caller can't be called back: the call ends unreturnable.
+            try db.execute(
+                sql: "UPDATE calls SET status = 'ended', ended_at = coalesce(ended_at, ?), updated_at = ? WHERE id = ?",
+                arguments: [ms, ms, call.id])
+            return
+        }
         try db.execute(sql: "UPDATE calls SET status = 'callback', updated_at = ? WHERE id = ?", arguments: [ms, call.id])
         if try Int64.fetchOne(db, sql: "SELECT id FROM callbacks WHERE call_id = ?", arguments: [call.id]) != nil { return }
-        guard let caller = try? PhoneNumber(stored: call.caller) else { return }  // purged: nobody to call back
         var owedBy: Int64?
         if let listingID = call.listingID {
             owedBy = try Int64.fetchOne(db, sql: "SELECT provider_id FROM listings WHERE id = ?", arguments: [listingID])
@@ -316,9 +321,10 @@ extension Helpline {
         switch call.status {
         case "unroutable": outcome = .unroutable
         case "connected", "ended":
-            // The call was answered: a resent event gets its state and nothing to dial.
-            outcome = call.status == "connected" ? .connected : .ended
+            // A resent event gets the call's state and nothing to dial. An ended call that was
+            // never answered is one whose caller could not be called back.
             attempt = call.attempts.first { $0.outcome == AttemptOutcome.answered.rawValue }?.seq
+            outcome = attempt == nil ? .unreturnable : call.status == "connected" ? .connected : .ended
         case "ringing":
             if let current = call.latestAttempt, current.outcome == nil {
                 let p = try fetchProvider(current.providerID, db: db)

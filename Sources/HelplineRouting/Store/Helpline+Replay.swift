@@ -31,8 +31,8 @@ extension Helpline {
                     db,
                     sql: """
                         SELECT d.decided_at, d.kind, d.strategy, d.outcome, d.chosen_provider_id, d.sticky, d.fallbacks, s.candidates,
-                            d.top_tier, d.tier_weight, i.state_before, i.input
-                        FROM routing_decisions d JOIN candidate_sets s ON s.id = d.candidate_set_id
+                            d.top_tier, d.tier_weight, i.state_before, i.input, c.dialed
+                        FROM routing_decisions d JOIN candidate_sets s ON s.id = d.candidate_set_id JOIN calls c ON c.id = d.call_id
                         LEFT JOIN decision_inputs i ON i.call_id = d.call_id WHERE d.call_id = ?
                         """, arguments: [callID])
             else { throw RoutingError.unknownCall(String(callID)) }
@@ -54,14 +54,16 @@ extension Helpline {
             let decidedAt = Date(epochMilliseconds: d["decided_at"])
             let callerState = (input["s"] as? String).flatMap { try? USState(parsing: $0) }
             // The router never reads the caller's number (it may be purged); its state is recorded.
-            let caller = try PhoneNumber(parsing: "+12125550100")
-            let call = IncomingCall(caller: caller, callerState: callerState, receivedAt: decidedAt)
+            let call = IncomingCall(callerState: callerState, receivedAt: decidedAt)
             let kind: String = d["kind"]
+            // The dialed number, which a listing or helpline value carries (the router reads neither).
+            let dialedText: String = (d["dialed"] as String?) ?? ""
             var routingInput = RoutingInput(call: call, target: .unknown)
             switch kind {
             case "direct":
                 if let c = candidates.first {
-                    let listing = Listing(id: 0, name: "", number: caller, providerID: c.provider.id, createdAt: decidedAt, removedAt: nil)
+                    let listing = Listing(
+                        id: 0, name: "", number: try PhoneNumber(stored: dialedText), providerID: c.provider.id, createdAt: decidedAt, removedAt: nil)
                     routingInput.target = .listing(listing, c)
                 }
             case "pool":
@@ -69,7 +71,8 @@ extension Helpline {
                 let recordedFallbacks = DecisionJSON.parseIDs(d["fallbacks"])
                 let maxAttempts = (input["m"] as? NSNumber)?.intValue ?? (recordedFallbacks.count + 1)
                 let helpline = HelplineNumber(
-                    id: 0, number: caller, name: "", strategy: strategy, members: nil, repeatWindowDays: 0, ringTimeoutSeconds: 20,
+                    id: 0, number: try PhoneNumber(stored: dialedText), name: "", strategy: strategy, members: nil, repeatWindowDays: 0,
+                    ringTimeoutSeconds: 20,
                     maxAttempts: maxAttempts, createdAt: decidedAt, updatedAt: decidedAt)
                 routingInput.target = .helpline(helpline, candidates)
                 routingInput.repeatProviderID = (input["r"] as? NSNumber)?.int64Value

@@ -15,19 +15,35 @@ extension Helpline {
     ///   - externalID: telephony's id for the call. Routing the same id again returns the first
     ///     answer and writes nothing, so a retried webhook can't route a call twice.
     /// - Returns: the offer (or queued callback), fallbacks, verdicts and consent stamp.
-    /// - Throws: `InputError` for an invalid caller or state; `RoutingError.unroutable` (after
-    ///   logging the call) when the number is neither a listing nor a helpline; `StoreError`.
+    ///   Every caller is routed and logged: a withheld, malformed or international caller ID
+    ///   (see `CallerID`) has no state, is never sticky, and is owed no callback.
+    /// - Throws: `InputError` for an invalid external id or a time in the future;
+    ///   `RoutingError.unroutable` (after logging the call) when the number is neither a listing
+    ///   nor a helpline; `StoreError`.
     public func route(
         to dialed: String, from caller: String, callerState: String? = nil, at time: Date? = nil, externalID: String? = nil
     ) throws -> RouteResult {
-        let callerNumber = try PhoneNumber(parsing: caller)
-        let state = try callerState.flatMap { $0.trimmingWhitespace().isEmpty ? nil : try USState(parsing: $0) }
-        return try route(dialed: dialed, caller: callerNumber, callerState: state, at: time, externalID: externalID)
+        // A state telephony sends that is not a known code is not worth losing the call over:
+        // it is set aside (the area code decides) and said in the warnings.
+        let given = callerState.map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
+        let state = given.flatMap { try? USState(parsing: $0) }
+        var result = try route(dialed: dialed, callerID: CallerID(parsing: caller), callerState: state, at: time, externalID: externalID)
+        if let given, state == nil {
+            result.warnings.append("caller state \(InputError.quote(given)) is not a known code; it was set aside")
+        }
+        return result
     }
 
-    /// Routes an incoming call; see `route(to:from:callerState:at:externalID:)`.
+    /// Routes an incoming call from a North American number; see `route(to:from:callerState:at:externalID:)`.
     public func route(
         dialed: String, caller: PhoneNumber, callerState: USState?, at time: Date? = nil, externalID: String? = nil
+    ) throws -> RouteResult {
+        try route(dialed: dialed, callerID: .number(caller), callerState: callerState, at: time, externalID: externalID)
+    }
+
+    /// Routes an incoming call from any caller; see `route(to:from:callerState:at:externalID:)`.
+    public func route(
+        dialed: String, callerID: CallerID, callerState: USState?, at time: Date? = nil, externalID: String? = nil
     ) throws -> RouteResult {
         let dialedNumber = try? PhoneNumber(parsing: dialed)
         let dialedText = dialedNumber?.e164 ?? String(dialed.trimmingWhitespace().prefix(32))
@@ -35,7 +51,9 @@ extension Helpline {
             throw InputError.invalidText(field: "external id", reason: "it must be 1-128 bytes")
         }
         let seed = UInt64.random(in: .min ... .max)
-        let callerHash = sha256Hex(caller.e164)
+        // A withheld caller is hashed from a random value: withheld calls are never one "caller".
+        let callerHash = sha256Hex(callerID == .withheld ? "withheld:" + UUID().uuidString : callerID.stored)
+        let caller = callerID.northAmerican
         let result: RouteResult = try write { db in
             // Read once the write lock is held, so routing times follow commit order.
             let when = try eventTime(time)
@@ -46,9 +64,10 @@ extension Helpline {
                 return try Self.routeResult(callID: existing, db: db)
             }
             let config = try routingConfig(db)
-            let resolvedState = callerState ?? AreaCodes.state(of: caller)
-            let stateSource: String? = callerState != nil ? "telephony" : (resolvedState != nil ? "area-code" : nil)
-            let call = IncomingCall(caller: caller, callerState: resolvedState, receivedAt: when)
+            // Only a North American caller has a state.
+            let resolvedState = caller.flatMap { callerState ?? AreaCodes.state(of: $0) }
+            let stateSource: String? = caller == nil ? nil : callerState != nil ? "telephony" : (resolvedState != nil ? "area-code" : nil)
+            let call = IncomingCall(callerState: resolvedState, receivedAt: when)
 
             var input = RoutingInput(call: call, target: .unknown)
             var helpline: HelplineNumber?
@@ -63,8 +82,10 @@ extension Helpline {
                 let providers = config.providersInOrder
                 let members = h.members.map(Set.init)
                 input.target = .helpline(h, try Self.candidates(providers, members: members, at: when, options: options, db: db))
-                input.repeatProviderID = try Self.repeatProvider(
-                    callerSHA256: callerHash, helplineID: h.id, windowDays: h.repeatWindowDays, at: when, db: db)
+                if caller != nil {
+                    input.repeatProviderID = try Self.repeatProvider(
+                        callerSHA256: callerHash, helplineID: h.id, windowDays: h.repeatWindowDays, at: when, db: db)
+                }
                 input.strategyState = StrategyState(
                     currentWeights: h.strategy == .weightedRoundRobin ? try loadWeights(helplineID: h.id, db: db) : [:],
                     seed: seed)
@@ -72,7 +93,7 @@ extension Helpline {
 
             let decision = Router.decide(input)
             return try self.store(
-                decision: decision, input: input, dialed: dialedText, callerHash: callerHash, stateSource: stateSource,
+                decision: decision, input: input, dialed: dialedText, callerID: callerID, callerHash: callerHash, stateSource: stateSource,
                 listing: listing, helpline: helpline, externalID: externalID, config: config, db: db)
         }
         if result.outcome == .unroutable {
@@ -84,25 +105,29 @@ extension Helpline {
 
     /// Writes a decision and everything that follows from it; returns the route result.
     private func store(
-        decision: Decision, input: RoutingInput, dialed: String, callerHash: String, stateSource: String?, listing: Listing?,
+        decision: Decision, input: RoutingInput, dialed: String, callerID: CallerID, callerHash: String, stateSource: String?,
+        listing: Listing?,
         helpline: HelplineNumber?, externalID: String?, config: RoutingConfig, db: Database
     ) throws -> RouteResult {
         let when = input.call.receivedAt
         let ms = when.epochMilliseconds
-        let status = decision.outcome.callStatus
+        var callbackReason: CallbackReason?
+        if case .callback(let reason) = decision.outcome { callbackReason = reason }
+        // Nobody can take the call and nobody can call back a caller without a North American
+        // number: the call ends, unreturnable, and reports count it so.
+        let unreturnable = callbackReason != nil && callerID.northAmerican == nil
+        let status = unreturnable ? "ended" : decision.outcome.callStatus
         try db.cachedStatement(
             sql: """
                 INSERT INTO calls (external_id, received_at, caller, caller_sha256, caller_state, caller_state_source, dialed, kind,
-                    listing_id, helpline_id, status, sticky, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    listing_id, helpline_id, status, sticky, updated_at, caller_kind, ended_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            externalID, ms, input.call.caller.e164, callerHash, input.call.callerState?.code, stateSource, dialed,
-            decision.kind.rawValue, listing?.id, helpline?.id, status, decision.sticky, ms,
+            externalID, ms, callerID.stored, callerHash, input.call.callerState?.code, stateSource, dialed,
+            decision.kind.rawValue, listing?.id, helpline?.id, status, decision.sticky, ms, callerID.kind, unreturnable ? ms : nil,
         ])
         let callID = db.lastInsertedRowID
-
-        var callbackReason: CallbackReason?
-        if case .callback(let reason) = decision.outcome { callbackReason = reason }
         try db.cachedStatement(
             sql: """
                 INSERT INTO routing_decisions (call_id, decided_at, kind, strategy, outcome, chosen_provider_id, tier, top_tier,
@@ -138,16 +163,16 @@ extension Helpline {
         }
         let terms = config.terms(at: when)
         var callbackID: Int64?
-        if let callbackReason {
+        if let callbackReason, let caller = callerID.northAmerican {
             callbackID = try Self.queueCallback(
-                callID: callID, phone: input.call.caller, state: input.call.callerState, reason: callbackReason,
+                callID: callID, phone: caller, state: input.call.callerState, reason: callbackReason,
                 helplineID: helpline?.id, owedBy: listing?.providerID, at: when, db: db)
         }
         let record = try ConsentLedger.append(
             db: db, kind: .consent, mechanism: .call, callerSHA256: callerHash, callID: callID, callbackID: callbackID, terms: terms,
             at: when)
         return RouteResult(
-            callID: callID, kind: decision.kind, outcome: offered != nil ? .offer : .callback, provider: offered,
+            callID: callID, kind: decision.kind, outcome: offered != nil ? .offer : unreturnable ? .unreturnable : .callback, provider: offered,
             attempt: offered != nil ? 1 : nil, fallbacks: decision.fallbacks, sticky: decision.sticky, strategy: decision.strategy,
             candidates: decision.verdicts, callbackID: callbackID, callbackReason: callbackReason,
             consent: RouteResult.Consent(termsVersion: terms?.version, termsSHA256: terms?.sha256, record: record.seq),
