@@ -6,34 +6,70 @@ struct ConsentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consent",
         abstract: "Verify the consent ledger, show a caller's proof, record a revocation.",
-        subcommands: [Verify.self, Show.self, Revoke.self]
+        subcommands: [Verify.self, Anchor.self, Show.self, Revoke.self]
     )
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
             abstract: "Recompute the ledger's hash chain; exit 65 naming the first record that does not match.",
-            discussion: "Example: helpline consent verify")
+            discussion: """
+                It checks every hash and link, each column's type and form, each terms text against its
+                SHA-256, and each record against the call or request it names. A chain inside one file
+                can't show a full re-hash or records removed from its end: keep the head that
+                `helpline consent anchor` (and the daily report) prints somewhere else, and pass it
+                back with --anchor.
+                Example: helpline consent verify --anchor 4211:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+                """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
+        @Option(help: ArgumentHelp("A head kept from before (SEQ:HASH); the chain must still extend it.", valueName: "seq:hash"))
+        var anchor: String?
 
         struct Report: Encodable {
             let records: Int
             let intact: Bool
             let first_bad_seq: Int64?
             let problem: String?
+            let head: String?
         }
 
         func run() throws {
-            let v = try global.open().verifyConsent()
+            let anchor = try anchor.map(ConsentAnchor.init(parsing:))
+            let v = try global.open().verifyConsent(anchor: anchor)
             if output.json {
-                try Output.json(Report(records: v.records, intact: v.isIntact, first_bad_seq: v.firstBadSeq, problem: v.problem))
+                try Output.json(
+                    Report(
+                        records: v.records, intact: v.isIntact, first_bad_seq: v.firstBadSeq, problem: v.problem,
+                        head: v.head?.description))
             } else if v.isIntact {
-                print("consent ledger intact: \(v.records) records")
+                print(
+                    "consent ledger intact: \(v.records) records\(anchor.map { ", extends anchor \($0.seq)" } ?? "")"
+                        + (v.head.map { "; head \($0)" } ?? ""))
             }
             if let bad = v.firstBadSeq {
                 throw ConsentError.chainBroken(seq: bad, problem: v.problem ?? "mismatch")
             }
+        }
+    }
+
+    struct Anchor: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "anchor",
+            abstract: "Print the ledger's head (SEQ:HASH) to keep outside the database.",
+            discussion: """
+                Keep the line somewhere the database's owner can't rewrite (a ticket, a mail, another
+                machine). `helpline consent verify --anchor SEQ:HASH` later fails if the chain was
+                re-hashed or cut back behind it.
+                Example: helpline consent anchor >> /var/lib/helpline/anchors.txt
+                """)
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            guard let head = try global.open().consentAnchor() else {
+                throw CLIError.usage("the consent ledger is empty; there is no head to anchor yet", hint: nil)
+            }
+            print(head)
         }
     }
 
@@ -61,7 +97,7 @@ struct ConsentCommand: ParsableCommand {
 
         struct Proof: Encodable {
             let caller: String
-            let caller_sha256: String
+            let caller_hashes: [String]
             let revoked: Bool
             let records: [Item]
         }
@@ -76,9 +112,9 @@ struct ConsentCommand: ParsableCommand {
                     terms_sha256: $0.termsSHA256, note: $0.note, prev_hash: $0.prevHash, hash: $0.hash)
             }
             if output.json {
-                return try Output.json(Proof(caller: number.e164, caller_sha256: proof.callerSHA256, revoked: proof.isRevoked, records: items))
+                return try Output.json(Proof(caller: number.e164, caller_hashes: proof.callerHashes, revoked: proof.isRevoked, records: items))
             }
-            print("caller \(number.e164)  sha256 \(proof.callerSHA256)\(proof.isRevoked ? "  (revoked)" : "")")
+            print("caller \(number.e164)  \(proof.records.count) ledger records\(proof.isRevoked ? "  (revoked)" : "")")
             Output.table(
                 ["SEQ", "RECORDED", "KIND", "MECHANISM", "CALL", "TERMS", "TERMS SHA256", "HASH"],
                 items.map {

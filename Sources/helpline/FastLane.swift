@@ -117,7 +117,8 @@ enum FastLane {
         var database: DatabaseSettings? {
             var busyTimeout: Double?
             if let text = values["busy-timeout"] {
-                guard let value = Double(text) else { return nil }
+                // NaN and infinities go to ArgumentParser (and its range check), never compare equal.
+                guard let value = Double(text), value.isFinite else { return nil }
                 busyTimeout = value
             }
             return DatabaseSettings(db: values["db"], busyTimeout: busyTimeout, durability: values["durability"])

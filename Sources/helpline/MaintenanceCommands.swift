@@ -65,8 +65,11 @@ struct PurgeCommand: ParsableCommand {
         commandName: "purge",
         abstract: "Redact caller numbers in calls and callbacks before a date; reports and consent proofs stay.",
         discussion: """
-            DATE is a day (YYYY-MM-DD, in --tz) or an instant. Pending callbacks are kept. The consent ledger
-            keeps a SHA-256 of each number, so the chain still verifies.
+            DATE is a day (YYYY-MM-DD, in --tz) or an instant, no later than the end of yesterday. Calls
+            still ringing or connected and pending callbacks keep their numbers. Each month's callers are
+            hashed with that month's own key; a purge that covers a whole month deletes its key, so the
+            consent chain still verifies but nobody can confirm a number against its hashes. The purge
+            then searches the file for every redacted number and fails (74) if one is still there.
             Example: helpline purge --before 2025-11-01 --dry-run
             """)
     @OptionGroup var global: GlobalOptions
@@ -79,11 +82,12 @@ struct PurgeCommand: ParsableCommand {
         let helpline = try global.open()
         let zone = try tz.map(TimeZone.init(iana:)) ?? helpline.options.defaultTimeZone
         let instant = try (try? LocalDate(parsing: before).start(in: zone)) ?? Instant.parse(before)
-        let result = try helpline.purge(before: instant, dryRun: dryRun)
+        let result = try helpline.purge(before: instant, dryRun: dryRun, in: zone)
         if output.json { return try Output.json(result) }
         let verb = dryRun ? "would redact" : "redacted"
+        let shredded = result.shreddedPeriods.isEmpty ? "none" : result.shreddedPeriods.map(String.init).joined(separator: ", ")
         print(
-            "\(verb) \(result.calls) calls and \(result.callbacks) callbacks before \(Output.time(result.before)); kept \(result.pendingKept) pending callbacks"
+            "\(verb) \(result.calls) calls and \(result.callbacks) callbacks before \(Output.time(result.before)); kept \(result.pendingKept) pending callbacks and \(result.liveKept) live calls; keys of months \(shredded) \(dryRun ? "would be" : "were") shredded"
         )
     }
 }

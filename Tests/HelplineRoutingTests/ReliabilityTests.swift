@@ -51,6 +51,7 @@ struct DoctorPurgeTests {
         let pending = try f.helpline.noAnswer(callID: old.callID)
         let oldAnswered = try f.helpline.route(to: f.helplineNumber, from: "2125550402")
         try f.helpline.answered(callID: oldAnswered.callID)
+        try f.helpline.ended(callID: oldAnswered.callID)
         let form = try f.helpline.requestCallback(phoneField: "(212) 555-0403")
         try f.helpline.completeCallback(id: form.id, providerID: f.a.id)
         try f.clock.set("2026-11-20T12:00:00-05:00")

@@ -328,8 +328,10 @@ struct ConsentLedgerTests {
         #expect(records[1].prevHash == records[0].hash)
         #expect(records[2].termsSHA256 == sha256Hex("Terms of use v2\n"))
         #expect(records.allSatisfy { sha256Hex($0.canonicalText) == $0.hash })
-        // The ledger keeps a hash of the caller, not the number.
-        #expect(records[0].callerSHA256 == sha256Hex("+13035550123"))
+        // The ledger keeps a keyed hash of the caller (the month's key), not the number, nor a
+        // plain SHA-256 that anyone could compute from a guess.
+        #expect(records[0].callerSHA256 != sha256Hex("+13035550123"))
+        #expect(try f.helpline.consentProof(caller: try phone("3035550123")).records.first?.seq == records[0].seq)
     }
 
     @Test("the ledger refuses UPDATE and DELETE")

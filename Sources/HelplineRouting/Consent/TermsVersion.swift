@@ -91,7 +91,7 @@ extension Helpline {
                 guard let row = try Row.fetchOne(db, sql: "SELECT * FROM terms_versions WHERE version = ?", arguments: [version]) else {
                     throw StoreError.notFound(kind: "terms version", id: String(version))
                 }
-                return TermsVersion(row: row)
+                return try TermsVersion(row: row)
             }
             return try Self.termsInEffect(at: time ?? options.now(), db: db)
         }
@@ -107,9 +107,14 @@ extension Helpline {
 }
 
 extension TermsVersion {
-    init(row: Row) {
+    /// Reads a stored version, and refuses one whose text no longer matches its SHA-256: the
+    /// text is what callers agreed to, and a replaced text must never be shown as theirs.
+    ///
+    /// - Throws: `ConsentError.termsAltered`.
+    init(row: Row) throws {
         self.init(
             version: row["version"], text: row["text"], sha256: row["sha256"],
             effectiveAt: Date(epochMilliseconds: row["effective_at"]), publishedAt: Date(epochMilliseconds: row["published_at"]))
+        guard sha256Hex(text) == sha256 else { throw ConsentError.termsAltered(version: version) }
     }
 }

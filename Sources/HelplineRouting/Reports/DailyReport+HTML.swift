@@ -35,6 +35,8 @@ extension DailyReport {
         }
         body += "</table>\n<p class=\"sub\">Daily cap: offers in the provider's own zone. Listing calls count toward it but "
         body += "always reach their provider, so usage can pass the cap; pool calls stop at it.</p>\n"
+        body += "<p class=\"sub\">Consent ledger head: <code>\(HTML.escape(ledgerHead?.description ?? "(empty)"))</code>. "
+        body += "Keep it outside the database; <code>helpline consent verify --anchor</code> proves the chain still extends it.</p>\n"
         return """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

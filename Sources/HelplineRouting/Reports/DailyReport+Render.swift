@@ -8,7 +8,7 @@ extension DailyReport: Encodable {
             unreturnable
         case webFormRequests = "web_form_requests", responseRate = "response_rate", medianResponseSeconds = "median_response_seconds"
         case p90ResponseSeconds = "p90_response_seconds", consentCoverage = "consent_coverage", listingReroutes = "listing_reroutes"
-        case providers, hours, definitions
+        case providers, hours, definitions, ledgerHead = "ledger_head"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -34,6 +34,7 @@ extension DailyReport: Encodable {
         try c.encode(listingReroutes, forKey: .listingReroutes)
         try c.encode(providers, forKey: .providers)
         try c.encode(hours, forKey: .hours)
+        try c.encode(ledgerHead?.description, forKey: .ledgerHead)
         try c.encode(
             [
                 "response_rate": "(answered + returned) / (calls - unroutable)",
@@ -125,7 +126,8 @@ extension DailyReport {
         out += "\nresponse rate \(Format.percent(responseRate))   median response \(Format.seconds(medianResponseSeconds))"
         out += "   p90 \(Format.seconds(p90ResponseSeconds))\n"
         out += "consent coverage \(Format.percent(consentCoverage))   listing reroutes \(listingReroutes)"
-        out += listingReroutes == 0 ? " (must be 0: ok)\n\n" : " (MUST BE 0: investigate)\n\n"
+        out += listingReroutes == 0 ? " (must be 0: ok)\n" : " (MUST BE 0: investigate)\n"
+        out += "consent ledger head \(ledgerHead?.description ?? "(empty)")  (keep it outside the database: consent verify --anchor)\n\n"
         out += TextTable(
             header: [
                 "ID", "PROVIDER", "STATUS", "OFFERED", "FIRST", "EXPECTED", "ANSWERED", "NO ANSWER", "ANSWER RATE", "MEDIAN ANSWER", "DAILY CAP",

@@ -55,6 +55,9 @@ public struct DailyReport: Sendable, Hashable {
     public var providers: [ProviderLine]
     /// Calls received in each local hour, 0-23 (on a DST day one hour is empty or doubled).
     public var hours: [Int]
+    /// The consent ledger's head when the report was made: kept with the report, outside the
+    /// database, it anchors the chain (`helpline consent verify --anchor`).
+    public var ledgerHead: ConsentAnchor? = nil
 }
 
 extension Helpline {
@@ -67,7 +70,13 @@ extension Helpline {
     public func dailyReport(for date: LocalDate, in zone: TimeZone) throws -> DailyReport {
         let start = date.start(in: zone).epochMilliseconds
         let end = date.next.start(in: zone).epochMilliseconds
-        return try read { db in try DailyReportQuery(db: db, start: start, end: end, date: date, zone: zone).run() }
+        return try read { db in
+            var report = try DailyReportQuery(db: db, start: start, end: end, date: date, zone: zone).run()
+            report.ledgerHead = try Row.fetchOne(db, sql: "SELECT seq, hash FROM consent_records ORDER BY seq DESC LIMIT 1").map {
+                ConsentAnchor(seq: $0[0], hash: $0[1])
+            }
+            return report
+        }
     }
 }
 

@@ -73,18 +73,22 @@ extension Helpline {
         }
         let phone = try PhoneNumber(parsingFormField: phoneField)
         let callerState = try state.flatMap { $0.trimmingWhitespace().isEmpty ? nil : try USState(parsing: $0) } ?? AreaCodes.state(of: phone)
-        let hash = sha256Hex(phone.e164)
         return try write { db in
+            let hashes = try CallerKeys.hashes(phone.e164, db: db)
             if let pending = try Int64.fetchOne(
-                db, sql: "SELECT id FROM callbacks WHERE phone_sha256 = ? AND status = 'pending' AND reason = 'web-form' ORDER BY id LIMIT 1",
-                arguments: [hash])
+                db,
+                sql: """
+                    SELECT id FROM callbacks WHERE \(CallerKeys.inList("phone_sha256", hashes.count)) AND status = 'pending'
+                    AND reason = 'web-form' ORDER BY id LIMIT 1
+                    """, arguments: StatementArguments(hashes))
             {
                 return try Self.fetchCallback(pending, db: db)
             }
             let id = try Self.queueCallback(
                 callID: nil, phone: phone, state: callerState, reason: .webForm, helplineID: nil, owedBy: nil, at: when, db: db)
             try ConsentLedger.append(
-                db: db, kind: .consent, mechanism: .webForm, callerSHA256: hash, callID: nil, callbackID: id,
+                db: db, kind: .consent, mechanism: .webForm, callerSHA256: try CallerKeys.hash(phone.e164, at: when, db: db), callID: nil,
+                callbackID: id,
                 terms: try ConsentLedger.termsStamp(at: when, db: db), at: when)
             return try Self.fetchCallback(id, db: db)
         }

@@ -299,7 +299,7 @@ extension Helpline {
         if let listingID = call.listingID {
             owedBy = try Int64.fetchOne(db, sql: "SELECT provider_id FROM listings WHERE id = ?", arguments: [listingID])
         }
-        if try ConsentLedger.isRevoked(callerSHA256: sha256Hex(caller.e164), db: db) { return }
+        if try ConsentLedger.isRevoked(caller: caller, db: db) { return }
         _ = try Self.queueCallback(
             callID: call.id, phone: caller, state: try call.callerState.map(USState.init(parsing:)), reason: reason,
             helplineID: call.helplineID, owedBy: owedBy, at: when, db: db)

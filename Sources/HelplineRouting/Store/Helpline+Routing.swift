@@ -51,12 +51,14 @@ extension Helpline {
             throw InputError.invalidText(field: "external id", reason: "it must be 1-128 bytes")
         }
         let seed = UInt64.random(in: .min ... .max)
-        // A withheld caller is hashed from a random value: withheld calls are never one "caller".
-        let callerHash = sha256Hex(callerID == .withheld ? "withheld:" + UUID().uuidString : callerID.stored)
         let caller = callerID.northAmerican
         let result: RouteResult = try write { db in
             // Read once the write lock is held, so routing times follow commit order.
             let when = try eventTime(time)
+            // Keyed by the month's secret (see `CallerKeys`). A withheld caller is hashed from a
+            // random value: withheld calls are never one "caller".
+            let callerHash =
+                callerID == .withheld ? sha256Hex("withheld:" + UUID().uuidString) : try CallerKeys.hash(callerID.stored, at: when, db: db)
             if let externalID,
                 let existing = try Int64.fetchOne(
                     db.cachedStatement(sql: "SELECT id FROM calls WHERE external_id = ? AND external_id IS NOT NULL"), arguments: [externalID])
@@ -82,9 +84,9 @@ extension Helpline {
                 let providers = config.providersInOrder
                 let members = h.members.map(Set.init)
                 input.target = .helpline(h, try Self.candidates(providers, members: members, at: when, options: options, db: db))
-                if caller != nil {
+                if let caller {
                     input.repeatProviderID = try Self.repeatProvider(
-                        callerSHA256: callerHash, helplineID: h.id, windowDays: h.repeatWindowDays, at: when, db: db)
+                        caller: caller, helplineID: h.id, windowDays: h.repeatWindowDays, at: when, db: db)
                 }
                 input.strategyState = StrategyState(
                     currentWeights: h.strategy == .weightedRoundRobin ? try loadWeights(helplineID: h.id, db: db) : [:],
@@ -323,16 +325,19 @@ extension Helpline {
     }
 
     /// The provider this caller reached (answered) through this helpline within the window.
-    static func repeatProvider(callerSHA256: String, helplineID: Int64, windowDays: Int, at when: Date, db: Database) throws -> Int64? {
+    static func repeatProvider(caller: PhoneNumber, helplineID: Int64, windowDays: Int, at when: Date, db: Database) throws -> Int64? {
         guard windowDays > 0 else { return nil }
         let since = when.epochMilliseconds - Int64(windowDays) * 86_400_000
+        // The caller's hash under each month's key the window touches.
+        let hashes = try CallerKeys.hashes(caller.e164, from: Date(epochMilliseconds: since), to: when, db: db)
         return try Int64.fetchOne(
             db.cachedStatement(
                 sql: """
                     SELECT answered_provider_id FROM calls
-                    WHERE caller_sha256 = ? AND helpline_id = ? AND received_at >= ? AND received_at <= ? AND answered_provider_id IS NOT NULL
+                    WHERE \(CallerKeys.inList("caller_sha256", hashes.count)) AND helpline_id = ? AND received_at >= ? AND received_at <= ?
+                        AND answered_provider_id IS NOT NULL
                     ORDER BY received_at DESC LIMIT 1
-                    """), arguments: [callerSHA256, helplineID, since, when.epochMilliseconds])
+                    """), arguments: StatementArguments(hashes) + [helplineID, since, when.epochMilliseconds])
     }
 
     /// The helpline's stored rotation. The text is read every time (other processes move it), but
@@ -358,7 +363,10 @@ extension Helpline {
                 INSERT INTO callbacks (call_id, phone, phone_sha256, caller_state, reason, helpline_id, owed_by, requested_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: [callID, phone.e164, sha256Hex(phone.e164), state?.code, reason.rawValue, helplineID, owedBy, when.epochMilliseconds])
+        ).execute(arguments: [
+            callID, phone.e164, try CallerKeys.hash(phone.e164, at: when, db: db), state?.code, reason.rawValue, helplineID, owedBy,
+            when.epochMilliseconds,
+        ])
         return db.lastInsertedRowID
     }
 }

@@ -27,6 +27,9 @@ public enum StoreError: HelplineError, Equatable {
     case readOnly(path: String)
     /// Any other I/O failure.
     case io(path: String, reason: String)
+    /// A purge committed, but the redacted numbers are still in the file (`numbers` of them; -1
+    /// when a reader of an older snapshot kept the WAL from being emptied).
+    case purgeIncomplete(path: String, numbers: Int)
     /// An output file (a report's `--out`, stdout) could not be written; nothing was replaced.
     case cannotWrite(path: String, reason: String)
     /// No record of this kind has this id.
@@ -41,7 +44,7 @@ public enum StoreError: HelplineError, Equatable {
     public var category: ErrorCategory {
         switch self {
         case .cannotOpen, .noDatabase, .notADatabase, .foreignDatabase, .corrupt, .badValue, .newerSchema, .migrationChanged, .diskFull,
-            .readOnly, .io, .cannotWrite:
+            .readOnly, .io, .cannotWrite, .purgeIncomplete:
             return .io
         case .busy: return .unavailable
         case .notFound, .numberInUse, .conflict: return .badData
@@ -68,6 +71,10 @@ public enum StoreError: HelplineError, Equatable {
         case .readOnly(let path): return "database \(path) is read-only to this process"
         case .io(let path, let reason): return "I/O error on \(path): \(reason)"
         case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
+        case .purgeIncomplete(let path, let numbers):
+            return numbers < 0
+                ? "purge of \(path) is incomplete: another process holds an old snapshot, so redacted numbers remain in its WAL"
+                : "purge of \(path) is incomplete: \(numbers) redacted numbers are still in the file"
         case .notFound(let kind, let id): return "no \(kind) with id \(InputError.quote(id))"
         case .numberInUse(let number, let usedBy): return "\(number) is already \(usedBy)"
         case .conflict(let message, _): return message
@@ -89,6 +96,7 @@ public enum StoreError: HelplineError, Equatable {
         case .diskFull: return "free space on the disk; nothing was half-written, and the command can be rerun"
         case .readOnly: return "check the permissions of the file, its -wal/-shm files and its folder"
         case .io: return "check the disk and the file's permissions"
+        case .purgeIncomplete: return "stop the process holding the database open (a long report, a sqlite3 shell) and run the purge again"
         case .cannotWrite: return "write to a regular file in a folder that exists and has space (a report replaces the file atomically)"
         case .notFound(let kind, _): return "list the \(kind)s to see the ids"
         case .numberInUse: return "each dialed number is one listing or one helpline; remove the other first"
