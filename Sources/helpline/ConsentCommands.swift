@@ -32,20 +32,32 @@ struct ConsentCommand: ParsableCommand {
             let first_bad_seq: Int64?
             let problem: String?
             let head: String?
+            let history_changes: Int
+            let history_intact: Bool
+            let history_problem: String?
         }
 
         func run() throws {
             let anchor = try anchor.map(ConsentAnchor.init(parsing:))
-            let v = try global.open().verifyConsent(anchor: anchor)
+            let helpline = try global.open()
+            let v = try helpline.verifyConsent(anchor: anchor)
+            let history = try helpline.verifyConfigHistory()
             if output.json {
                 try Output.json(
                     Report(
                         records: v.records, intact: v.isIntact, first_bad_seq: v.firstBadSeq, problem: v.problem,
-                        head: v.head?.description))
-            } else if v.isIntact {
-                print(
-                    "consent ledger intact: \(v.records) records\(anchor.map { ", extends anchor \($0.seq)" } ?? "")"
-                        + (v.head.map { "; head \($0)" } ?? ""))
+                        head: v.head?.description, history_changes: history.changes, history_intact: history.problem == nil,
+                        history_problem: history.problem))
+            } else {
+                if v.isIntact {
+                    print(
+                        "consent ledger intact: \(v.records) records\(anchor.map { ", extends anchor \($0.seq)" } ?? "")"
+                            + (v.head.map { "; head \($0)" } ?? ""))
+                }
+                if history.problem == nil { print("configuration history intact: \(history.changes) changes") }
+            }
+            if let bad = history.firstBadSeq, v.isIntact {
+                throw ConsentError.historyBroken(seq: bad, problem: history.problem ?? "mismatch")
             }
             if let bad = v.firstBadSeq {
                 throw ConsentError.chainBroken(seq: bad, problem: v.problem ?? "mismatch")

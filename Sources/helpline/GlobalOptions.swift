@@ -74,9 +74,19 @@ struct DatabaseSettings: Equatable {
         }
         options.migrate = migrate
         options.createIfMissing = create
+        options.changeSource = Self.commandName()
         // A command is one short process: one connection is all it needs.
         options.singleConnection = true
         return options
+    }
+
+    /// The command being run, as the configuration history names its source: the leading words
+    /// of the command line (`helpline provider update`), never its values.
+    static func commandName() -> String {
+        let words = HelplineCLI.movingSharedOptionsLast(Array(CommandLine.arguments.dropFirst())).prefix { word in
+            !word.hasPrefix("-") && word.allSatisfy { $0.isLetter || $0 == "-" }
+        }
+        return (["helpline"] + words.prefix(2)).joined(separator: " ")
     }
 
     /// Opens and migrates the database. A missing file is an error (`StoreError.noDatabase`)

@@ -24,7 +24,8 @@ struct HelplineCLI: ParsableCommand {
         subcommands: [
             InitCommand.self, MigrateCommand.self, ProviderCommand.self, ListingCommand.self, NumberCommand.self,
             ImportCommand.self, TermsCommand.self, RouteCommand.self, CallCommand.self, CallbackCommand.self, ConsentCommand.self,
-            ReportCommand.self, StatsCommand.self, DisclosureCommand.self, DoctorCommand.self, PurgeCommand.self, DemoCommand.self,
+            ReportCommand.self, StatsCommand.self, DisclosureCommand.self, HistoryCommand.self, DoctorCommand.self, PurgeCommand.self,
+            DemoCommand.self,
 
         ]
     )

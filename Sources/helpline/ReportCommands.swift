@@ -48,7 +48,10 @@ struct ReportCommand: ParsableCommand {
             discussion: """
                 Entitlement is the sum of each provider's recorded share over the pool decisions of the days
                 --from through --to (local days in --tz). Sticky repeat-caller offers are counted apart. A
-                deviation is flagged when |z| >= 3 in a Poisson-binomial z-test. Exits 65 when one is flagged.
+                deviation is flagged when |z| >= 3 in a Poisson-binomial z-test. Entitlement follows the
+                configuration of each moment, so offers are also tested against the configured weights (members
+                and weights at the end of the period); the report counts every exclusion by reason and lists
+                the period's configuration changes (see `helpline history`). Exits 65 when either test flags.
                 Example: helpline report neutrality --from 2026-11-01 --to 2026-11-30
                 """)
         @OptionGroup var global: GlobalOptions
@@ -67,7 +70,9 @@ struct ReportCommand: ParsableCommand {
             if let from { first = try LocalDate(resolving: from, in: zone, now: now) }
             let report = try helpline.neutralityReport(from: first, to: last, in: zone)
             if output.json { try Output.json(report) } else { print(report.text(), terminator: "") }
-            if !report.isNeutral { throw NeutralityBreach(names: report.lines.filter(\.significant).map(\.name)) }
+            if !report.isNeutral {
+                throw NeutralityBreach(names: report.lines.filter { $0.significant || $0.configuredSignificant }.map(\.name))
+            }
         }
     }
 }
@@ -76,6 +81,8 @@ struct ReportCommand: ParsableCommand {
 struct NeutralityBreach: HelplineError {
     let names: [String]
     var category: ErrorCategory { .badData }
-    var message: String { "offers deviate significantly from entitlement for: \(names.joined(separator: ", "))" }
-    var hint: String? { "check the provider's settings history (provider_revisions) and the decisions of the period" }
+    var message: String {
+        "offers deviate significantly from entitlement or from the configured weights for: \(names.joined(separator: ", "))"
+    }
+    var hint: String? { "read the report's exclusions and configuration changes, and `helpline history` for the period" }
 }

@@ -54,7 +54,7 @@ extension Helpline {
         let text = try TermsVersion.validatedText(Data(text.utf8))
         let now = options.now()
         let effective = effectiveAt ?? now
-        return try write { db in
+        return try configWrite { db in
             let recorded = try Int64.fetchOne(
                 db,
                 sql: """

@@ -245,12 +245,14 @@ extension Helpline {
                 db, sql: "SELECT unanswered_in_a_row FROM provider_live WHERE provider_id = ?", arguments: [attempt.providerID]) ?? 0
         let provider = try Self.fetchProvider(attempt.providerID, db: db)
         if let limit = provider.autoPauseAfter, run >= limit, provider.status == .active {
+            try ConfigHistory.seal(db, source: ConfigHistory.outside)
             try db.execute(
                 sql: "UPDATE providers SET status = 'paused', updated_at = ?, revision = revision + 1 WHERE id = ?",
                 arguments: [ms, provider.id])
             try Self.recordProviderEvent(
                 db: db, providerID: provider.id, event: "auto-paused", at: when,
                 detail: "\(run) unanswered offers in a row (limit \(limit)); last on call \(call.id)")
+            try ConfigHistory.seal(db, source: "auto-pause")
             logger.warning("provider auto-paused", metadata: ["provider_id": "\(provider.id)", "unanswered_in_a_row": "\(run)"])
         }
     }

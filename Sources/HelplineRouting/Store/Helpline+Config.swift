@@ -48,7 +48,7 @@ extension Helpline {
     @discardableResult
     public func addListing(name: String, number: PhoneNumber, providerID: Int64) throws -> Listing {
         let name = try DisplayName.validated(name)
-        return try write { db in
+        return try configWrite { db in
             let provider = try Self.fetchProvider(providerID, db: db)
             guard provider.status != .removed else {
                 throw StoreError.conflict("provider \(providerID) is removed", hint: "choose a provider that is not removed")
@@ -77,7 +77,7 @@ extension Helpline {
     /// - Throws: `StoreError.notFound` for an unknown or already removed listing.
     @discardableResult
     public func removeListing(id: Int64, at time: Date? = nil) throws -> Listing {
-        try write { db in
+        try configWrite { db in
             let listing = try Self.fetchListing(id, db: db)
             guard listing.removedAt == nil else { throw StoreError.notFound(kind: "active listing", id: String(id)) }
             try db.execute(
@@ -117,7 +117,7 @@ extension Helpline {
     @discardableResult
     public func addHelplineNumber(_ number: PhoneNumber, settings: HelplineSettings = HelplineSettings()) throws -> HelplineNumber {
         try settings.validate()
-        return try write { db in
+        return try configWrite { db in
             try Self.checkNumberFree(number, db: db)
             let ms = options.now().epochMilliseconds
             try db.execute(
@@ -136,7 +136,7 @@ extension Helpline {
     @discardableResult
     public func updateHelplineNumber(_ number: PhoneNumber, settings: HelplineSettings) throws -> HelplineNumber {
         try settings.validate()
-        return try write { db in
+        return try configWrite { db in
             let current = try Self.fetchHelpline(number: number, db: db)
             try Self.applyHelplineSettings(settings, id: current.id, db: db, at: options.now().epochMilliseconds)
             return try Self.fetchHelpline(id: current.id, db: db)

@@ -135,6 +135,11 @@ extension Helpline {
                         ? "ok"
                         : "calls \(future.prefix(10).map(String.init).joined(separator: ", ")) have offers dated after now that hold slots (run with --repair)",
                     kind: .repairable))
+            let history = try ConfigHistory.verify(db)
+            checks.append(
+                .init(
+                    name: "configuration history", ok: history.bad == nil,
+                    detail: history.bad.map { "change \($0.seq): \($0.problem)" } ?? "\(history.count) changes verify"))
             let recount = try Self.recountLive(db, now: now)
             let wrong = recount.expected.keys.sorted().filter { recount.expected[$0] != recount.stored[$0] }
             checks.append(

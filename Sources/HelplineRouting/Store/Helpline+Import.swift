@@ -18,7 +18,7 @@ extension Helpline {
     public func importProviders(csv: String) throws -> [Provider] {
         let providers = try Self.parseProviderCSV(csv, defaultTimeZone: options.defaultTimeZone)
         let now = options.now()
-        return try write { db in try providers.map { try Self.insertProvider($0, db: db, at: now) } }
+        return try configWrite { db in try providers.map { try Self.insertProvider($0, db: db, at: now) } }
     }
 
     /// Parses and validates a providers CSV file without touching the database.

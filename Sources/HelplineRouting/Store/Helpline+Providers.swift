@@ -9,7 +9,7 @@ extension Helpline {
     /// - Throws: `StoreError` when the database can't be written.
     @discardableResult
     public func addProvider(_ provider: NewProvider) throws -> Provider {
-        try write { db in try Self.insertProvider(provider, db: db, at: options.now()) }
+        try configWrite { db in try Self.insertProvider(provider, db: db, at: options.now()) }
     }
 
     static func insertProvider(_ p: NewProvider, db: Database, at now: Date) throws -> Provider {
@@ -68,7 +68,7 @@ extension Helpline {
     ///   `StoreError.conflict` for a removed provider.
     @discardableResult
     public func updateProvider(id: Int64, fields: ProviderFields) throws -> Provider {
-        try write { db in
+        try configWrite { db in
             let current = try Self.fetchProvider(id, db: db)
             guard current.status != .removed else {
                 throw StoreError.conflict("provider \(id) is removed", hint: "add a new provider instead")
@@ -121,7 +121,7 @@ extension Helpline {
     }
 
     private func setStatus(_ id: Int64, to status: ProviderStatus, at time: Date) throws -> Provider {
-        try write { db in
+        try configWrite { db in
             let current = try Self.fetchProvider(id, db: db)
             if current.status == .removed && status != .removed {
                 throw StoreError.conflict("provider \(id) is removed", hint: "add a new provider instead")

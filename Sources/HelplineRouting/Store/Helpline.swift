@@ -58,6 +58,9 @@ public final class Helpline: Sendable {
         /// database (the CLI's commands other than `init` and `demo`), so a mistyped path fails
         /// with `StoreError.noDatabase` instead of reporting on a new, empty database.
         public var createIfMissing = true
+        /// Who makes configuration changes through this handle, as the history records it: a
+        /// service's name, or the CLI's command ("helpline provider update").
+        public var changeSource = "library"
 
         /// The defaults: 5 s busy timeout, full durability, the system clock and zone.
         public init() {}

@@ -105,6 +105,9 @@ enum Migrator {
                     let again = Set(try check(db, path: path).map(\.version))
                     if again.contains(migration.version) { return .commit }
                     try db.execute(sql: migration.sql)
+                    if try Bool.fetchOne(db, sql: "SELECT 1 FROM sqlite_master WHERE name = 'config_changes'") ?? false {
+                        try ConfigHistory.seal(db, source: "migration \(migration.name)")
+                    }
                     try db.execute(
                         sql: "INSERT INTO schema_migrations (version, name, sha256, applied_at) VALUES (?, ?, ?, ?)",
                         arguments: [migration.version, migration.name, migration.sha256, now().epochMilliseconds])
