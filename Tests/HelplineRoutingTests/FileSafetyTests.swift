@@ -99,4 +99,23 @@ struct FileSafetyTests {
         #expect(try CLI.run(["call", "show", "1"], db: f.helpline.path).status == 0)
         #expect(throws: StoreError.self) { try f.helpline.call(id: 2) }
     }
+
+    @Test("doctor --repair converts a wrong-typed value that converts without loss, and leaves the rest to a person")
+    func repairConvertibleValues() throws {
+        let f = try RoutingFixture()
+        for n in 1...2 { _ = try f.helpline.route(to: f.helplineNumber, from: "212555061\(n)") }
+        let outside = try DatabaseQueue(path: f.helpline.path)
+        try outside.write { db in
+            // SQLite's affinity turns '42' into 42 by itself; a BLOB stays a BLOB.
+            try db.execute(sql: "UPDATE calls SET caller_sha256 = CAST(caller_sha256 AS BLOB), dialed = CAST(dialed AS BLOB) WHERE id = 1")
+            try db.execute(sql: "UPDATE attempts SET offered_at = offered_at + 0.5 WHERE call_id = 2")
+        }
+        try outside.close()
+        #expect(try f.helpline.doctor().checks.first { $0.name == "column types" }?.ok == false)
+        let repaired = try f.helpline.doctor(repair: true)
+        #expect(repaired.repaired.contains("converted 2 values stored with the wrong type"))
+        // The half millisecond can't be converted without loss: it is left, and named.
+        #expect(repaired.checks.first { $0.name == "column types" }?.detail.contains("column offered_at is real") == true)
+        #expect(try f.helpline.call(id: 1).attempts.count == 1)
+    }
 }

@@ -62,6 +62,33 @@ enum ColumnTypes {
         }
     }
 
+    /// Tables whose rows are evidence: a person corrects them, never `doctor --repair`.
+    static let evidence: Set<String> = ["consent_records", "config_changes", "terms_versions", "schema_migrations"]
+
+    /// Converts values stored with the wrong type when the conversion loses nothing (`'42'` or
+    /// `42.0` in an INTEGER column, a number or UTF-8 blob in a TEXT column); returns how many
+    /// values changed. Values like `'x'` in an INTEGER column are left for a person.
+    static func repair(_ table: String, db: Database) throws -> Int {
+        guard !evidence.contains(table) else { return 0 }
+        var changed = 0
+        for c in try columns(of: table, db: db) {
+            let column = "\"\(c.name)\""
+            if c.type == "INTEGER" {
+                try db.execute(
+                    sql: """
+                        UPDATE "\(table)" SET \(column) = CAST(\(column) AS INTEGER)
+                        WHERE (typeof(\(column)) = 'text' AND \(column) GLOB '[0-9]*' AND NOT \(column) GLOB '*[^0-9]*' AND length(\(column)) <= 18)
+                           OR (typeof(\(column)) = 'real' AND \(column) = CAST(\(column) AS INTEGER))
+                        """)
+            } else {
+                try db.execute(
+                    sql: "UPDATE \"\(table)\" SET \(column) = CAST(\(column) AS TEXT) WHERE typeof(\(column)) IN ('integer', 'real', 'blob')")
+            }
+            changed += db.changesCount
+        }
+        return changed
+    }
+
     /// Every table of the schema, for `doctor`.
     static func tables(_ db: Database) throws -> [String] {
         try String.fetchAll(

@@ -48,6 +48,10 @@ extension Helpline {
     /// - Throws: `StoreError` when the database can't be read or written.
     public func doctor(repair: Bool = false) throws -> DoctorReport {
         var repaired: [String] = []
+        if repair {
+            let converted = try configWrite { db in try ColumnTypes.tables(db).reduce(0) { $0 + (try ColumnTypes.repair($1, db: db)) } }
+            if converted > 0 { repaired.append("converted \(converted) values stored with the wrong type") }
+        }
         // Values of the wrong type would trap when decoded: find them first, and check nothing
         // that reads them until a person has corrected them.
         let badValues = try read { db -> [String] in
@@ -74,7 +78,7 @@ extension Helpline {
                         name: "column types", ok: false, detail: badValues.joined(separator: "; ") + " (correct or restore; other checks skipped)",
                         kind: .damage)
                 ],
-                repaired: repair ? ["nothing: bad values need a person"] : [])
+                repaired: repaired + (repair ? ["nothing else: the values left need a person"] : []))
         }
         if repair {
             let fixes = try write { db -> [String] in
