@@ -21,21 +21,6 @@ struct HistoryCommand: ParsableCommand {
     @Option(help: "The zone the days are in.") var tz: String?
     @Option(help: "provider, helpline, listing or terms (default: all).") var entity: String?
 
-    struct Item: Encodable {
-        struct Field: Encodable {
-            let name: String
-            let old: String?
-            let new: String?
-        }
-        let seq: Int64
-        let at: Date
-        let entity: String
-        let id: Int64
-        let action: String
-        let source: String
-        let changes: [Field]
-    }
-
     func run() throws {
         if let entity, !["provider", "helpline", "listing", "terms"].contains(entity) {
             throw InputError.invalidChoice(field: "entity", value: entity, choices: ["provider", "helpline", "listing", "terms"])
@@ -46,14 +31,7 @@ struct HistoryCommand: ParsableCommand {
         let start = try from.map { try LocalDate(resolving: $0, in: zone, now: now).start(in: zone) }
         let end = try to.map { try LocalDate(resolving: $0, in: zone, now: now).next.start(in: zone) }
         let changes = try helpline.configHistory(from: start, to: end, entity: entity)
-        if output.json {
-            return try Output.json(
-                changes.map {
-                    Item(
-                        seq: $0.seq, at: $0.at, entity: $0.entity, id: $0.entityID, action: $0.action, source: $0.source,
-                        changes: $0.fields.map { .init(name: $0.name, old: $0.old, new: $0.new) })
-                })
-        }
+        if output.json { return try Output.json(changes) }
         Output.table(
             ["SEQ", "AT", "ENTITY", "ID", "ACTION", "SOURCE", "CHANGES"],
             changes.map {

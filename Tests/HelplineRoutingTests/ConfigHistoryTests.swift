@@ -55,9 +55,7 @@ struct ConfigHistoryTests {
         #expect(try CLI.run(["provider", "add", "--name", "A", "--phone", "3035550101"], db: db).status == 0)
         #expect(try CLI.run(["--db", db, "provider", "update", "1", "--weight", "3"]).status == 0)
         #expect(try CLI.run(["number", "add", "--number", "8009151270", "--max-attempts", "2"], db: db).status == 0)
-        let outside = try DatabaseQueue(path: db)
-        try outside.write { try $0.execute(sql: "UPDATE providers SET daily_cap = 5 WHERE id = 1") }
-        try outside.close()
+        try CLI.outside(db, "UPDATE providers SET daily_cap = 5 WHERE id = 1")
         #expect(try CLI.run(["provider", "pause", "1"], db: db).status == 0)
         let history = try CLI.run(["history", "--json"], db: db)
         #expect(history.status == 0)
@@ -70,12 +68,9 @@ struct ConfigHistoryTests {
         let weight = (items[1]["changes"] as? [[String: Any]])?.first { $0["name"] as? String == "weight" }
         #expect(weight?["old"] as? String == "1" && weight?["new"] as? String == "3")
         #expect(try CLI.run(["consent", "verify"], db: db).status == 0)
-        let tamper = try DatabaseQueue(path: db)
-        try tamper.write { db in
-            try db.execute(sql: "DROP TRIGGER config_changes_no_update")
-            try db.execute(sql: "UPDATE config_changes SET state = replace(state, '\"weight\":3', '\"weight\":1') WHERE seq = 2")
-        }
-        try tamper.close()
+        try CLI.outside(
+            db, "DROP TRIGGER config_changes_no_update",
+            "UPDATE config_changes SET state = replace(state, '\"weight\":3', '\"weight\":1') WHERE seq = 2")
         let verify = try CLI.run(["consent", "verify"], db: db)
         #expect(verify.status == 65)
         #expect(verify.stderr.contains("configuration history change 2"))

@@ -85,9 +85,7 @@ struct FileSafetyTests {
     func wrongTypedColumn() throws {
         let f = try RoutingFixture()
         for n in 1...3 { _ = try f.helpline.route(to: f.helplineNumber, from: "212555060\(n)") }
-        let outside = try DatabaseQueue(path: f.helpline.path)
-        try outside.write { db in try db.execute(sql: "UPDATE attempts SET offered_at = 'x' WHERE call_id = 2") }
-        try outside.close()
+        try CLI.outside(f.helpline.path, "UPDATE attempts SET offered_at = 'x' WHERE call_id = 2")
         let attemptRow = try f.helpline.read { try Int64.fetchOne($0, sql: "SELECT id FROM attempts WHERE call_id = 2") } ?? 0
         let expected = "attempts row \(attemptRow), column offered_at is text, not integer"
         for args in [["call", "show", "2"], ["doctor"], ["doctor", "--repair"], ["call", "answered", "2"]] {
@@ -104,13 +102,10 @@ struct FileSafetyTests {
     func repairConvertibleValues() throws {
         let f = try RoutingFixture()
         for n in 1...2 { _ = try f.helpline.route(to: f.helplineNumber, from: "212555061\(n)") }
-        let outside = try DatabaseQueue(path: f.helpline.path)
-        try outside.write { db in
-            // SQLite's affinity turns '42' into 42 by itself; a BLOB stays a BLOB.
-            try db.execute(sql: "UPDATE calls SET caller_sha256 = CAST(caller_sha256 AS BLOB), dialed = CAST(dialed AS BLOB) WHERE id = 1")
-            try db.execute(sql: "UPDATE attempts SET offered_at = offered_at + 0.5 WHERE call_id = 2")
-        }
-        try outside.close()
+        // SQLite's affinity turns '42' into 42 by itself; a BLOB stays a BLOB.
+        try CLI.outside(
+            f.helpline.path, "UPDATE calls SET caller_sha256 = CAST(caller_sha256 AS BLOB), dialed = CAST(dialed AS BLOB) WHERE id = 1",
+            "UPDATE attempts SET offered_at = offered_at + 0.5 WHERE call_id = 2")
         #expect(try f.helpline.doctor().checks.first { $0.name == "column types" }?.ok == false)
         let repaired = try f.helpline.doctor(repair: true)
         #expect(repaired.repaired.contains("converted 2 values stored with the wrong type"))

@@ -19,15 +19,10 @@ struct LedgerForgeryTests {
         return f
     }
 
-    static func tamper(_ f: RoutingFixture, _ sql: String...) throws {
-        let outside = try DatabaseQueue(path: f.helpline.path)
-        try outside.write { db in
-            try db.execute(sql: "DROP TRIGGER IF EXISTS consent_records_no_update")
-            try db.execute(sql: "DROP TRIGGER IF EXISTS consent_records_no_delete")
-            try db.execute(sql: "DROP TRIGGER IF EXISTS terms_versions_no_update")
-            for statement in sql { try db.execute(sql: statement) }
-        }
-        try outside.close()
+    static func tamper(_ f: RoutingFixture, _ sql: String) throws {
+        try CLI.outside(
+            f.helpline.path, "DROP TRIGGER IF EXISTS consent_records_no_update", "DROP TRIGGER IF EXISTS consent_records_no_delete",
+            "DROP TRIGGER IF EXISTS terms_versions_no_update", sql)
     }
 
     @Test(

@@ -77,15 +77,7 @@ struct PurgeShredTests {
         #expect(try CLI.run(["call", "answered", "1", "--at", "2026-01-05T12:00:10Z"], db: db).status == 0)
         #expect(try CLI.run(["call", "ended", "1", "--at", "2026-01-05T12:01:00Z"], db: db).status == 0)
         // Another process reads inside one transaction for ~3 s, pinning the WAL.
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        holder.arguments = [
-            "sqlite3", db,
-            "BEGIN; SELECT count(*) FROM calls; SELECT 1 FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30000000) SELECT count(*) FROM c); COMMIT;",
-        ]
-        holder.standardOutput = FileHandle.nullDevice
-        try holder.run()
-        Thread.sleep(forTimeInterval: 0.3)
+        let holder = try CLI.holdTransaction(db, "BEGIN; SELECT count(*) FROM calls")
         let purge = try CLI.run(["purge", "--before", "2026-02-01", "--busy-timeout", "0.5"], db: db)
         holder.waitUntilExit()
         #expect(purge.status == 74, "\(purge.stdout)\(purge.stderr)")

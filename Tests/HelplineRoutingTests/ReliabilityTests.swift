@@ -86,15 +86,7 @@ struct FaultTests {
         let db = try CLI.newDatabase(dir, "h.sqlite")
         #expect(try CLI.run(["number", "add", "--number", "8009151270"], db: db).status == 0)
         // Another process holds the write lock for 3 s.
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        holder.arguments = [
-            "sqlite3", db,
-            "BEGIN IMMEDIATE; INSERT INTO rejected_requests (at, reason) VALUES (0, 'lock'); SELECT 1 FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30000000) SELECT count(*) FROM c); COMMIT;",
-        ]
-        holder.standardOutput = FileHandle.nullDevice
-        try holder.run()
-        Thread.sleep(forTimeInterval: 0.3)
+        let holder = try CLI.holdTransaction(db, "BEGIN IMMEDIATE; INSERT INTO rejected_requests (at, reason) VALUES (0, 'lock')")
         let started = Date()
         let r = try CLI.run(["provider", "add", "--name", "A", "--phone", "3035550101", "--busy-timeout", "0.5"], db: db)
         let elapsed = Date().timeIntervalSince(started)

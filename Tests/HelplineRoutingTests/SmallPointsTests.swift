@@ -73,12 +73,7 @@ struct SmallPointsTests {
         let dir = try TempDir()
         let db = try CLI.newDatabase(dir)
         #expect(try CLI.run(["provider", "add", "--name", "A", "--phone", "3035550101"], db: db).status == 0)
-        let outside = try DatabaseQueue(path: db)
-        try outside.write { db in
-            try db.execute(sql: "PRAGMA foreign_keys = OFF")
-            try db.execute(sql: "DROP TABLE callbacks")
-        }
-        try outside.close()
+        try CLI.outside(db, "PRAGMA foreign_keys = OFF", "DROP TABLE callbacks")
         let r = try CLI.run(["callback", "list"], db: db)
         #expect(r.status == 74, "\(r.stderr)")
         #expect(r.stderr.hasPrefix("error: database \(db) is corrupt: the schema is damaged (no such table: callbacks)"))

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import HelplineRouting
@@ -152,6 +153,32 @@ enum CLI {
         let r = try run(["init"], db: path)
         #expect(r.status == 0, "init: \(r.stderr)")
         return path
+    }
+
+    /// Starts a `sqlite3` process that runs `statement` inside one transaction and then keeps it
+    /// open for about 3 s (a long query), as another tool holding the database would; returns once
+    /// the transaction has begun. Wait for the process before the test ends.
+    static func holdTransaction(_ db: String, _ statement: String) throws -> Process {
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = [
+            "sqlite3", db,
+            statement
+                + "; SELECT 1 FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30000000) SELECT count(*) FROM c); COMMIT;",
+        ]
+        holder.standardOutput = FileHandle.nullDevice
+        try holder.run()
+        Thread.sleep(forTimeInterval: 0.3)
+        return holder
+    }
+
+    /// Runs SQL on a database as another tool would (the sqlite3 shell), outside helpline.
+    static func outside(_ path: String, _ statements: String...) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            for statement in statements { try db.execute(sql: statement) }
+        }
+        try queue.close()
     }
 
     /// Runs a shell command; returns its exit status.

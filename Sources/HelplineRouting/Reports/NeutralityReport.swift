@@ -197,7 +197,6 @@ extension NeutralityReport: Encodable {
         case id, name, offered, entitled, deviation, z, significant, sticky, configured, configuredZ = "configured_z"
         case configuredSignificant = "configured_significant", exclusions
     }
-    enum ChangeKeys: String, CodingKey { case seq, at, entity, id, action, source, changes }
 
     /// True when no provider's offers deviate significantly from its entitlement or from its
     /// configured weight share.
@@ -229,18 +228,7 @@ extension NeutralityReport: Encodable {
             try item.encode(l.configuredSignificant, forKey: .configuredSignificant)
             try item.encode(Dictionary(uniqueKeysWithValues: l.exclusions.map { ($0.key.rawValue, $0.value) }), forKey: .exclusions)
         }
-        var changes = c.nestedUnkeyedContainer(forKey: .configurationChanges)
-        for change in self.changes {
-            var item = changes.nestedContainer(keyedBy: ChangeKeys.self)
-            try item.encode(change.seq, forKey: .seq)
-            try item.encode(change.at, forKey: .at)
-            try item.encode(change.entity, forKey: .entity)
-            try item.encode(change.entityID, forKey: .id)
-            try item.encode(change.action, forKey: .action)
-            try item.encode(change.source, forKey: .source)
-            try item.encode(
-                Dictionary(uniqueKeysWithValues: change.fields.map { ($0.name, [$0.old, $0.new]) }), forKey: .changes)
-        }
+        try c.encode(changes, forKey: .configurationChanges)
     }
 
     /// Aligned text for a terminal.

@@ -24,6 +24,29 @@ public struct ConfigChange: Sendable, Hashable {
     public var fields: [Field]
 }
 
+extension ConfigChange: Encodable {
+    enum CodingKeys: String, CodingKey { case seq, at, entity, id, action, source, changes }
+    enum FieldKeys: String, CodingKey { case name, old, new }
+
+    /// The shape `helpline history --json` prints and the neutrality report embeds.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(at, forKey: .at)
+        try c.encode(entity, forKey: .entity)
+        try c.encode(entityID, forKey: .id)
+        try c.encode(action, forKey: .action)
+        try c.encode(source, forKey: .source)
+        var list = c.nestedUnkeyedContainer(forKey: .changes)
+        for field in fields {
+            var item = list.nestedContainer(keyedBy: FieldKeys.self)
+            try item.encode(field.name, forKey: .name)
+            try item.encode(field.old, forKey: .old)
+            try item.encode(field.new, forKey: .new)
+        }
+    }
+}
+
 /// The hash-chained history of configuration changes (`config_changes`; see migration 0006).
 enum ConfigHistory {
     static let genesisHash = String(repeating: "0", count: 64)
