@@ -108,7 +108,7 @@ func runBenchmarks() throws {
         let row = try Row.fetchOne(
             db,
             sql: """
-                SELECT s.candidates, i.state_before, i.input FROM routing_decisions d JOIN decision_inputs i USING (call_id)
+                SELECT s.candidates, i.state_before, i.input FROM routing_decisions d JOIN decision_inputs i USING (call_id, attempt)
                 JOIN candidate_sets s ON s.id = d.candidate_set_id ORDER BY d.id DESC LIMIT 1
                 """)
         return (row?[0] ?? "[]", row?[1] ?? "{}", row?[2] ?? "{}")

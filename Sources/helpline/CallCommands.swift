@@ -158,10 +158,12 @@ struct CallCommand: ParsableCommand {
     struct Replay: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "replay",
-            abstract: "Decide a stored call again from what its decision recorded, and compare.",
+            abstract: "Decide every offer of a stored call again from what its decisions recorded, and compare.",
             discussion: """
                 Uses each candidate's settings at the recorded revision, its recorded counters, the caller's
-                state, the repeat-caller provider, the rotation and the seed. Exits 65 when the answers differ.
+                state, the repeat-caller provider, the rotation and the seed; for a later offer, the call's
+                plan and the providers already tried. Each candidate's recorded UTC offset is checked against
+                this machine's tzdata. Exits 65 when any answer differs.
                 Example: helpline call replay 17
                 """)
         @OptionGroup var global: GlobalOptions
@@ -169,10 +171,17 @@ struct CallCommand: ParsableCommand {
         @Argument(help: "The call id.") var callID: String
 
         struct Result: Encodable {
+            struct Step: Encodable {
+                let attempt: Int
+                let matches: Bool
+                let recorded_outcome: String
+                let recorded_provider: Int64?
+                let replayed_provider: Int64?
+                let differences: [String]
+            }
             let call_id: String
             let matches: Bool
-            let recorded_provider: Int64?
-            let replayed_provider: Int64?
+            let decisions: [Step]
             let differences: [String]
         }
 
@@ -181,12 +190,19 @@ struct CallCommand: ParsableCommand {
             if output.json {
                 try Output.json(
                     Result(
-                        call_id: String(replay.callID), matches: replay.matches, recorded_provider: replay.recordedProvider,
-                        replayed_provider: replay.replayed.offeredProviderID, differences: replay.differences))
+                        call_id: String(replay.callID), matches: replay.matches,
+                        decisions: replay.decisions.map {
+                            .init(
+                                attempt: $0.attempt, matches: $0.matches, recorded_outcome: $0.recordedOutcome,
+                                recorded_provider: $0.recordedProvider, replayed_provider: $0.replayed.offeredProviderID,
+                                differences: $0.differences)
+                        }, differences: replay.differences))
             } else if replay.matches {
-                print(
-                    "call \(replay.callID): the replay agrees (\(replay.recordedOutcome)\(replay.recordedProvider.map { " to provider \($0)" } ?? ""))"
-                )
+                for d in replay.decisions {
+                    print(
+                        "call \(replay.callID) attempt \(d.attempt): the replay agrees (\(d.recordedOutcome)\(d.recordedProvider.map { " to provider \($0)" } ?? ""))"
+                    )
+                }
             }
             if !replay.matches {
                 throw CLIError.usage(

@@ -126,7 +126,7 @@ struct RaceTests {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT d.chosen_provider_id, i.input FROM routing_decisions d JOIN decision_inputs i USING (call_id)
+                    SELECT d.chosen_provider_id, i.input FROM routing_decisions d JOIN decision_inputs i USING (call_id, attempt)
                     WHERE d.chosen_provider_id IN (1, 2)
                     """)
         }

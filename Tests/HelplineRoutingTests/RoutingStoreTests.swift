@@ -445,6 +445,6 @@ struct ReplayTests {
         }
         let replay = try f.helpline.replay(callID: r.callID)
         #expect(!replay.matches)
-        #expect(replay.differences.contains { $0.hasPrefix("provider") })
+        #expect(replay.differences.contains { $0.hasPrefix("attempt 1: provider") })
     }
 }

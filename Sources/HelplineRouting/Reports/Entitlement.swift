@@ -25,7 +25,7 @@ struct Entitlement {
             db,
             sql: """
                 SELECT candidate_set_id, top_tier, tier_weight, chosen_provider_id, count(*) FROM routing_decisions
-                WHERE decided_at >= ? AND decided_at < ? AND kind = 'pool' AND sticky = 0 AND outcome = 'offer'
+                WHERE decided_at >= ? AND decided_at < ? AND kind = 'pool' AND sticky = 0 AND outcome = 'offer' AND attempt = 1
                 GROUP BY 1, 2, 3, 4
                 """, arguments: [start, end])
         while let row = try rows.next() {

@@ -83,7 +83,7 @@ extension Helpline {
                 db,
                 sql: """
                     SELECT chosen_provider_id, sticky, count(*) FROM routing_decisions
-                    WHERE decided_at >= ? AND decided_at < ? AND kind = 'pool' AND outcome = 'offer' GROUP BY 1, 2
+                    WHERE decided_at >= ? AND decided_at < ? AND kind = 'pool' AND outcome = 'offer' AND attempt = 1 GROUP BY 1, 2
                     """, arguments: [start, end])
             while let row = try offers.next() {
                 var l = line(row[0])
@@ -150,6 +150,7 @@ extension Helpline {
             sql: """
                 SELECT c.helpline_id, count(*) FROM routing_decisions d JOIN calls c ON c.id = d.call_id
                 WHERE d.decided_at >= ? AND d.decided_at < ? AND d.kind = 'pool' AND d.outcome = 'offer' AND d.sticky = 0
+                    AND d.attempt = 1
                 GROUP BY c.helpline_id
                 """, arguments: [start, end])
         for row in rows {
@@ -176,7 +177,8 @@ extension Helpline {
             db,
             sql: """
                 SELECT s.candidates, count(*) FROM routing_decisions d JOIN candidate_sets s ON s.id = d.candidate_set_id
-                WHERE d.decided_at >= ? AND d.decided_at < ? AND d.kind = 'pool' AND d.sticky = 0 GROUP BY d.candidate_set_id
+                WHERE d.decided_at >= ? AND d.decided_at < ? AND d.kind = 'pool' AND d.sticky = 0 AND d.attempt = 1
+                GROUP BY d.candidate_set_id
                 """, arguments: [start, end])
         for row in rows {
             let n: Int = row[1]

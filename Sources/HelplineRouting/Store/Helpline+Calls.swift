@@ -257,30 +257,32 @@ extension Helpline {
         }
     }
 
-    /// Offers the call to the next fallback that is eligible now, or queues a callback.
+    /// Decides the step after an attempt went unanswered with `Router.nextOffer`, records that
+    /// decision (tied to the attempt it creates), and offers or queues the callback it names.
     private func offerNext(call: CallState, at when: Date, db: Database) throws {
-        guard call.kind == CallKind.pool.rawValue, let helplineID = call.helplineID else {
-            // A listing call never goes to another provider: its own provider owes the callback.
-            try queueCallbackForCall(call, reason: .noAnswer, at: when, db: db)
-            return
-        }
-        let helpline = try Self.fetchHelpline(id: helplineID, db: db)
-        let fallbacksText = try String.fetchOne(db, sql: "SELECT fallbacks FROM routing_decisions WHERE call_id = ?", arguments: [call.id])
-        let planned = DecisionJSON.parseIDs(fallbacksText ?? "[]")
-        let tried = Set(call.attempts.map(\.providerID))
-        if call.attempts.count < helpline.maxAttempts {
+        let first = try StoredDecision.fetch(callID: call.id, attempt: 1, db: db)
+        let kind = CallKind(rawValue: call.kind) ?? .unroutable
+        let helpline = try call.helplineID.map { try Self.fetchHelpline(id: $0, db: db) }
+        let tried = call.attempts.map(\.providerID)
+        var candidates: [Candidate] = []
+        if kind == .pool, let helpline {
             let config = try routingConfig(db)
-            let remaining = planned.filter { !tried.contains($0) }.compactMap { config.providers[$0] }
-            let members = helpline.members.map(Set.init)
-            let candidates = try Self.candidates(remaining, members: members, at: when, options: options, db: db)
-            let incoming = IncomingCall(callerState: try call.callerState.map(USState.init(parsing:)), receivedAt: when)
-            if let next = candidates.first(where: { Router.exclusion(for: $0, call: incoming) == nil }) {
-                try Self.recordOffer(
-                    callID: call.id, seq: call.attempts.count + 1, provider: next.provider, at: when,
-                    ringTimeout: helpline.ringTimeoutSeconds, db: db)
-                try db.execute(sql: "UPDATE calls SET updated_at = ? WHERE id = ?", arguments: [when.epochMilliseconds, call.id])
-                return
-            }
+            let untried = first.fallbacks.filter { !tried.contains($0) }.compactMap { config.providers[$0] }
+            candidates = try Self.candidates(untried, members: helpline.members.map(Set.init), at: when, options: options, db: db)
+        }
+        let input = NextOfferInput(
+            kind: kind, strategy: first.strategy ?? "none", plan: first.fallbacks, tried: tried, maxAttempts: helpline?.maxAttempts ?? 1,
+            candidates: candidates, call: IncomingCall(callerState: try call.callerState.map(USState.init(parsing:)), receivedAt: when))
+        let decision = Router.nextOffer(input)
+        let attempt = call.attempts.count + 1
+        try insertDecision(
+            decision, callID: call.id, attempt: attempt, at: when, stateBefore: DecisionJSON.state(decision.stateBefore),
+            input: DecisionJSON.input(input, attempt: attempt), db: db)
+        if let providerID = decision.offeredProviderID, let next = candidates.first(where: { $0.provider.id == providerID }) {
+            try Self.recordOffer(
+                callID: call.id, seq: attempt, provider: next.provider, at: when, ringTimeout: helpline?.ringTimeoutSeconds ?? 20, db: db)
+            try db.execute(sql: "UPDATE calls SET updated_at = ? WHERE id = ?", arguments: [when.epochMilliseconds, call.id])
+            return
         }
         try queueCallbackForCall(call, reason: .noAnswer, at: when, db: db)
     }
@@ -310,7 +312,9 @@ extension Helpline {
     /// Rebuilds a call's current routing answer from the database: the live offer, or the callback.
     static func routeResult(callID: Int64, db: Database) throws -> RouteResult {
         let call = try callState(callID, db: db)
-        let decision = try StoredDecision.fetch(callID: callID, db: db)
+        // The first decision made the plan and the sticky choice; the latest says what is left.
+        let first = try StoredDecision.fetch(callID: callID, attempt: 1, db: db)
+        let decision = try StoredDecision.fetch(callID: callID, attempt: nil, db: db)
         let planned = decision.fallbacks
         let tried = Set(call.attempts.map(\.providerID))
         let callback = try Row.fetchOne(db, sql: "SELECT id, reason FROM callbacks WHERE call_id = ?", arguments: [callID])
@@ -339,8 +343,8 @@ extension Helpline {
         return RouteResult(
             callID: callID, kind: CallKind(rawValue: call.kind) ?? .unroutable, outcome: outcome, provider: provider,
             attempt: attempt,
-            fallbacks: outcome == .offer ? planned.filter { !tried.contains($0) } : [], sticky: decision.sticky,
-            strategy: decision.strategy ?? "none", candidates: decision.verdicts,
+            fallbacks: outcome == .offer ? planned.filter { !tried.contains($0) } : [], sticky: first.sticky,
+            strategy: first.strategy ?? "none", candidates: decision.verdicts,
             callbackID: outcome == .callback ? callback?["id"] : nil,
             callbackReason: outcome == .callback ? (callback?["reason"] as String?).flatMap(CallbackReason.init(rawValue:)) : nil,
             consent: consent.map {
@@ -380,15 +384,16 @@ struct StoredDecision {
     var fallbacks: [Int64] = []
     var verdicts: [Verdict] = []
 
-    /// The decision of a call; empty when the call has none.
-    static func fetch(callID: Int64, db: Database) throws -> StoredDecision {
+    /// A decision of a call: the given attempt's, or the latest when nil; empty when there is none.
+    static func fetch(callID: Int64, attempt: Int? = 1, db: Database) throws -> StoredDecision {
         guard
             let row = try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
                         SELECT d.strategy, d.sticky, d.fallbacks, s.candidates, d.top_tier, d.tier_weight
-                        FROM routing_decisions d JOIN candidate_sets s ON s.id = d.candidate_set_id WHERE d.call_id = ?
-                        """), arguments: [callID])
+                        FROM routing_decisions d JOIN candidate_sets s ON s.id = d.candidate_set_id
+                        WHERE d.call_id = ?1 AND (?2 IS NULL OR d.attempt = ?2) ORDER BY d.attempt DESC LIMIT 1
+                        """), arguments: [callID, attempt])
         else { return StoredDecision() }
         return StoredDecision(
             strategy: row["strategy"], sticky: row["sticky"], fallbacks: DecisionJSON.parseIDs(row["fallbacks"]),

@@ -130,18 +130,9 @@ extension Helpline {
             decision.kind.rawValue, listing?.id, helpline?.id, status, decision.sticky, ms, callerID.kind, unreturnable ? ms : nil,
         ])
         let callID = db.lastInsertedRowID
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO routing_decisions (call_id, decided_at, kind, strategy, outcome, chosen_provider_id, tier, top_tier,
-                    tier_weight, sticky, callback_reason, fallbacks, candidate_set_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            callID, ms, decision.kind.rawValue, decision.strategy, decision.outcome.name, decision.offeredProviderID, decision.tier,
-            decision.topTier, decision.tierWeight, decision.sticky, callbackReason?.rawValue, DecisionJSON.ids(decision.fallbacks),
-            try candidateSetID(DecisionJSON.verdicts(decision.verdicts), db: db),
-        ])
-        try db.cachedStatement(sql: "INSERT INTO decision_inputs (call_id, state_before, input) VALUES (?, ?, ?)")
-            .execute(arguments: [callID, DecisionJSON.state(decision.stateBefore), DecisionJSON.input(input)])
+        try insertDecision(
+            decision, callID: callID, attempt: 1, at: when, stateBefore: DecisionJSON.state(decision.stateBefore),
+            input: DecisionJSON.input(input), db: db)
         if decision.kind == .unroutable {
             return RouteResult(
                 callID: callID, kind: .unroutable, outcome: .unroutable, provider: nil, attempt: nil, fallbacks: [], sticky: false,
@@ -179,6 +170,27 @@ extension Helpline {
             candidates: decision.verdicts, callbackID: callbackID, callbackReason: callbackReason,
             consent: RouteResult.Consent(termsVersion: terms?.version, termsSHA256: terms?.sha256, record: record.seq),
             warnings: terms == nil ? ["no terms of use are published; the call was routed and its consent record says so"] : [])
+    }
+
+    /// Records one decision (attempt 1 for the first, N for the step after attempt N-1) and what
+    /// it read, in the caller's transaction.
+    func insertDecision(_ decision: Decision, callID: Int64, attempt: Int, at when: Date, stateBefore: String, input: String, db: Database)
+        throws
+    {
+        var callbackReason: CallbackReason?
+        if case .callback(let reason) = decision.outcome { callbackReason = reason }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO routing_decisions (call_id, attempt, decided_at, kind, strategy, outcome, chosen_provider_id, tier, top_tier,
+                    tier_weight, sticky, callback_reason, fallbacks, candidate_set_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            callID, attempt, when.epochMilliseconds, decision.kind.rawValue, decision.strategy, decision.outcome.name,
+            decision.offeredProviderID, decision.tier, decision.topTier, decision.tierWeight, decision.sticky, callbackReason?.rawValue,
+            DecisionJSON.ids(decision.fallbacks), try candidateSetID(DecisionJSON.verdicts(decision.verdicts), db: db),
+        ])
+        try db.cachedStatement(sql: "INSERT INTO decision_inputs (call_id, attempt, state_before, input) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [callID, attempt, stateBefore, input])
     }
 
     /// The id of a candidate list, stored once. Ids found already committed are remembered (a
@@ -490,7 +502,7 @@ enum DecisionJSON {
         return UInt64(seed) ?? 0
     }
 
-    /// `{"m":max attempts,"s":caller state,"r":repeat provider,"c":[[id,revision,member,hour,day,month,concurrent,last_offer_at],...]}`
+    /// `{"m":max attempts,"s":caller state,"r":repeat provider,"c":[[id,revision,member,hour,day,month,concurrent,last_offer_at,utc_offset_s],...]}`
     static func input(_ input: RoutingInput) -> String {
         let candidates: [Candidate]
         switch input.target {
@@ -498,7 +510,7 @@ enum DecisionJSON {
         case .listing(_, let c): candidates = [c]
         case .helpline(_, let cs): candidates = cs
         }
-        var w = CompactJSON(capacity: candidates.count * 40 + 40)
+        var w = CompactJSON(capacity: candidates.count * 44 + 40)
         if case .helpline(let h, _) = input.target {
             w.raw("{\"m\":")
             w.int(h.maxAttempts)
@@ -509,6 +521,29 @@ enum DecisionJSON {
         if let state = input.call.callerState { w.plainString(state.code) } else { w.raw("null") }
         w.raw(",\"r\":")
         if let r = input.repeatProviderID { w.int(r) } else { w.raw("null") }
+        candidateRows(candidates, at: input.call.receivedAt, into: &w)
+        return w.string
+    }
+
+    /// `{"a":attempt,"m":max attempts,"s":caller state,"t":[tried],"c":[...]}`, what a later decision read.
+    static func input(_ input: NextOfferInput, attempt: Int) -> String {
+        var w = CompactJSON(capacity: input.candidates.count * 44 + 60)
+        w.raw("{\"a\":")
+        w.int(attempt)
+        w.raw(",\"m\":")
+        w.int(input.maxAttempts)
+        w.raw(",\"s\":")
+        if let state = input.call.callerState { w.plainString(state.code) } else { w.raw("null") }
+        w.raw(",\"t\":")
+        w.text(ids(input.tried))
+        candidateRows(input.candidates, at: input.call.receivedAt, into: &w)
+        return w.string
+    }
+
+    /// `,"c":[[id,revision,member,hour,day,month,concurrent,last_offer_at,utc_offset_s],...]}`: each
+    /// candidate's settings revision, live counters, and its zone's offset at the decision (so a
+    /// replay notices a tzdata update that moved it).
+    private static func candidateRows(_ candidates: [Candidate], at when: Date, into w: inout CompactJSON) {
         w.raw(",\"c\":[")
         for (i, c) in candidates.enumerated() {
             if i > 0 { w.byte(UInt8(ascii: ",")) }
@@ -527,9 +562,10 @@ enum DecisionJSON {
             w.int(k.concurrent)
             w.byte(UInt8(ascii: ","))
             if let last = k.lastOfferAt { w.int(last.epochMilliseconds) } else { w.raw("null") }
+            w.byte(UInt8(ascii: ","))
+            w.int(ZoneOffsets.secondsFromGMT(for: when, in: c.provider.timeZone))
             w.byte(UInt8(ascii: "]"))
         }
         w.raw("]}")
-        return w.string
     }
 }
