@@ -26,14 +26,23 @@ enum FastLane {
 
     static let databaseOptions: Set<String> = ["db", "busy-timeout", "durability"]
 
+    /// The long options with a value each command takes here; a test checks them against
+    /// ArgumentParser's declarations, so the two parsers can't drift apart.
+    static let valueOptions: [String: Set<String>] = [
+        "route": databaseOptions.union(["to", "from", "caller-state", "external-id", "at"]),
+        "call answered": databaseOptions.union(["at", "attempt"]),
+        "call ended": databaseOptions.union(["at"]),
+        "call no-answer": databaseOptions.union(["at", "attempt", "reason"]),
+    ]
+    /// The flags every one of them takes.
+    static let flags: Set<String> = ["json"]
+
     /// The invocation for `arguments` (without the program name), or nil to use ArgumentParser.
     static func invocation(for arguments: [String]) -> Invocation? {
         guard let first = arguments.first else { return nil }
         if first == "route" {
             guard
-                let scan = Scan(
-                    arguments.dropFirst(), options: databaseOptions.union(["to", "from", "caller-state", "external-id", "at"]),
-                    positionals: 0),
+                let scan = Scan(arguments.dropFirst(), options: valueOptions["route"] ?? [], positionals: 0),
                 let database = scan.database, let to = scan.values["to"], let from = scan.values["from"]
             else { return nil }
             return .route(
@@ -47,14 +56,14 @@ enum FastLane {
         let scan: Scan?
         switch arguments[1] {
         case "answered":
-            scan = Scan(rest, options: databaseOptions.union(["at", "attempt"]), positionals: 1)
+            scan = Scan(rest, options: valueOptions["call answered"] ?? [], positionals: 1)
             guard let attempt = Self.attempt(scan) else { return nil }
             event = .answered(attempt: attempt)
         case "ended":
             event = .ended
-            scan = Scan(rest, options: databaseOptions.union(["at"]), positionals: 1)
+            scan = Scan(rest, options: valueOptions["call ended"] ?? [], positionals: 1)
         case "no-answer":
-            scan = Scan(rest, options: databaseOptions.union(["at", "attempt", "reason"]), positionals: 1)
+            scan = Scan(rest, options: valueOptions["call no-answer"] ?? [], positionals: 1)
             guard let attempt = Self.attempt(scan) else { return nil }
             event = .noAnswer(attempt: attempt, reason: scan?.values["reason"] ?? AttemptFailure.noAnswer.rawValue)
         default:

@@ -57,6 +57,39 @@ struct FastLaneTests {
                         event: .noAnswer(attempt: 2, reason: "busy"), database: DatabaseSettings(), json: false, callID: "9", at: nil)))
     }
 
+    /// The long names of a command's options that take a value, and of its flags, from
+    /// ArgumentParser's own description of the command (`_dumpHelp`).
+    static func declared(_ command: any ParsableCommand.Type) throws -> (options: Set<String>, flags: Set<String>) {
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(command._dumpHelp().utf8)) as? [String: Any])
+        let info = try #require(json["command"] as? [String: Any])
+        var options: Set<String> = []
+        var flags: Set<String> = []
+        for argument in info["arguments"] as? [[String: Any]] ?? [] {
+            let longs = (argument["names"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "long" }.compactMap {
+                $0["name"] as? String
+            }
+            switch argument["kind"] as? String {
+            case "option": options.formUnion(longs)
+            case "flag": flags.formUnion(longs)
+            default: continue
+            }
+        }
+        flags.subtract(["help", "version"])
+        return (options, flags)
+    }
+
+    @Test(
+        "FastLane knows exactly the options ArgumentParser declares for route and the call events",
+        arguments: [
+            ("route", RouteCommand.self as any ParsableCommand.Type), ("call answered", CallCommand.Answered.self),
+            ("call no-answer", CallCommand.NoAnswer.self), ("call ended", CallCommand.Ended.self),
+        ])
+    func optionNamesAgree(name: String, command: any ParsableCommand.Type) throws {
+        let declared = try Self.declared(command)
+        #expect(FastLane.valueOptions[name] == declared.options, "\(name)")
+        #expect(FastLane.flags == declared.flags, "\(name)")
+    }
+
     static let fallbackLines: [[String]] = [
         [], ["--help"], ["--version"], ["help", "route"], ["route"], ["route", "--help"], ["route", "-h"],
         ["route", "--to", "8009151270"], ["route", "--to", "1", "--from", "2", "--to", "3"], ["route", "--to", "1", "--from", "2", "extra"],
