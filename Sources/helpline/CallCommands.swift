@@ -28,7 +28,7 @@ struct CallCommand: ParsableCommand {
             strategy:     \(call.strategy ?? "-")\(call.sticky ? "  (repeat caller, sticky)" : "")
             answered:     \(Output.time(call.answeredAt))\(call.answeredProviderID.map { " by provider \($0)" } ?? "")
             ended:        \(Output.time(call.endedAt))
-            callback:     \(call.callbackID.map { "\($0) \(call.callbackStatus ?? "")" } ?? "-")
+            callback:     \(call.callbackID.map { "\($0) \(call.callbackStatus?.rawValue ?? "")" } ?? "-")
             consent:      \(call.consentSeq.map { "record \($0), terms version \(call.termsVersion.map(String.init) ?? "none published")" } ?? "-")
             """)
         print("attempts:")
@@ -36,7 +36,7 @@ struct CallCommand: ParsableCommand {
             ["SEQ", "PROVIDER", "OFFERED", "OUTCOME", "ANSWERED", "ENDED"],
             call.attempts.map {
                 [
-                    String($0.seq), String($0.providerID), Output.time($0.offeredAt), $0.outcome ?? "ringing", Output.time($0.answeredAt),
+                    String($0.seq), String($0.providerID), Output.time($0.offeredAt), $0.outcome?.rawValue ?? "ringing", Output.time($0.answeredAt),
                     Output.time($0.endedAt),
                 ]
             })
@@ -148,7 +148,7 @@ struct CallCommand: ParsableCommand {
                 ["ID", "RECEIVED", "FROM", "DIALED", "KIND", "STATUS", "ATTEMPTS", "ANSWERED BY", "CALLBACK"],
                 calls.map { c in
                     [
-                        String(c.id), Output.time(c.receivedAt), c.caller?.e164 ?? "(purged)", c.dialed, c.kind.rawValue, c.status,
+                        String(c.id), Output.time(c.receivedAt), c.caller?.e164 ?? "(purged)", c.dialed, c.kind.rawValue, c.status.rawValue,
                         String(c.attempts.count), c.answeredProviderID.map(String.init) ?? "-", c.callbackID.map(String.init) ?? "-",
                     ]
                 })

@@ -54,7 +54,7 @@ struct CallbackCommand: ParsableCommand {
                 list.map { c in
                     [
                         String(c.id), Output.time(c.requestedAt), c.phone?.formatted ?? "(purged)", c.callerState ?? "-", c.reason.rawValue,
-                        c.callID.map(String.init) ?? "-", c.owedBy.map(String.init) ?? "any", c.status, c.returnedBy.map(String.init) ?? "-",
+                        c.callID.map(String.init) ?? "-", c.owedBy.map(String.init) ?? "any", c.status.rawValue, c.returnedBy.map(String.init) ?? "-",
                     ]
                 })
         }

@@ -29,7 +29,7 @@ struct AnyCallerTests {
         let after = try f.helpline.noAnswer(callID: listing.callID, attempt: 1)
         #expect(after.outcome == .unreturnable)
         #expect(after.callbackID == nil && after.provider == nil)
-        #expect(try f.helpline.call(id: listing.callID).status == "ended")
+        #expect(try f.helpline.call(id: listing.callID).status == .ended)
         for p in [f.a, f.b, f.c] { try f.helpline.pauseProvider(id: p.id) }
         let none = try f.helpline.route(to: f.helplineNumber, from: "+447911123456")
         #expect(none.outcome == .unreturnable)

@@ -73,7 +73,7 @@ struct CapBoundaryTests {
         #expect(throws: InputError.self) { try f.helpline.answered(callID: r.callID, at: late.addingTimeInterval(60)) }
         #expect(throws: InputError.self) { try f.helpline.noAnswer(callID: r.callID, at: late.addingTimeInterval(60)) }
         #expect(throws: InputError.self) { try f.helpline.ended(callID: r.callID, at: late.addingTimeInterval(60)) }
-        #expect(try f.helpline.call(id: r.callID).status == "ringing")
+        #expect(try f.helpline.call(id: r.callID).status == .ringing)
     }
 
     @Test("the CLI refuses a future --at with exit 65 and records nothing")

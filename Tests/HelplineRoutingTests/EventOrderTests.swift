@@ -15,7 +15,7 @@ struct EventOrderTests {
         #expect(throws: RoutingError.self) { try f.helpline.answered(callID: r.callID, at: before) }
         #expect(throws: RoutingError.self) { try f.helpline.noAnswer(callID: r.callID, attempt: 1, at: before) }
         #expect(throws: RoutingError.self) { try f.helpline.ended(callID: r.callID, at: before) }
-        #expect(try f.helpline.call(id: r.callID).status == "ringing")
+        #expect(try f.helpline.call(id: r.callID).status == .ringing)
         f.clock.advance(seconds: 10)
         try f.helpline.answered(callID: r.callID, attempt: 1)
         #expect(throws: RoutingError.self) { try f.helpline.ended(callID: r.callID, at: f.clock.now.addingTimeInterval(-5)) }
@@ -39,7 +39,7 @@ struct EventOrderTests {
         f.clock.advance(seconds: 1)
         #expect(throws: RoutingError.self) { try f.helpline.answered(callID: r.callID, attempt: 1) }
         let call = try f.helpline.call(id: r.callID)
-        #expect(call.status == "ringing")
+        #expect(call.status == .ringing)
         #expect(call.answeredProviderID == nil)
         #expect(throws: RoutingError.self) { try f.helpline.answered(callID: r.callID, attempt: 3) }
         // Attempt 2's own answer is taken, and resent, is the same answer.

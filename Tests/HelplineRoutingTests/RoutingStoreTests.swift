@@ -61,7 +61,7 @@ struct RoutingStoreTests {
 
         f.clock.advance(seconds: 5)
         let answered = try f.helpline.answered(callID: first.callID)
-        #expect(answered.status == "connected")
+        #expect(answered.status == .connected)
         #expect(answered.answeredProviderID == next.provider?.id)
         #expect(try f.helpline.answered(callID: first.callID) == answered)
         // Contradictions are refused.
@@ -70,9 +70,9 @@ struct RoutingStoreTests {
 
         f.clock.advance(seconds: 300)
         let ended = try f.helpline.ended(callID: first.callID)
-        #expect(ended.status == "ended")
+        #expect(ended.status == .ended)
         #expect(try f.helpline.ended(callID: first.callID) == ended)
-        #expect(ended.attempts.map(\.outcome) == ["no-answer", "answered"])
+        #expect(ended.attempts.map(\.outcome) == [.noAnswer, .answered])
         #expect(throws: RoutingError.unknownCall("999")) { try f.helpline.answered(callID: 999) }
     }
 
@@ -89,10 +89,10 @@ struct RoutingStoreTests {
         #expect(last.callbackReason == .noAnswer)
         let callbackID = try #require(last.callbackID)
         #expect(try f.helpline.callbacks(pendingOnly: true).map(\.id) == [callbackID])
-        #expect(try f.helpline.call(id: r.callID).status == "callback")
+        #expect(try f.helpline.call(id: r.callID).status == .callback)
         #expect(throws: RoutingError.self) { try f.helpline.answered(callID: r.callID) }
         let done = try f.helpline.completeCallback(id: callbackID, providerID: f.b.id)
-        #expect(done.status == "returned" && done.returnedBy == f.b.id)
+        #expect(done.status == .returned && done.returnedBy == f.b.id)
         #expect(try f.helpline.completeCallback(id: callbackID, providerID: f.b.id) == done)
         #expect(throws: RoutingError.self) { try f.helpline.completeCallback(id: callbackID, providerID: f.c.id) }
         #expect(throws: RoutingError.self) { try f.helpline.abandonCallback(id: callbackID) }
@@ -146,7 +146,7 @@ struct RoutingStoreTests {
         }
         #expect(dialed == "+18005550100")
         let call = try f.helpline.call(id: callID)
-        #expect(call.kind == .unroutable && call.status == "unroutable")
+        #expect(call.kind == .unroutable && call.status == .unroutable)
         #expect(try f.count("consent_records") == 0)
         // A malformed caller ID is still routed and logged (as withheld).
         #expect(try f.helpline.route(to: f.helplineNumber, from: "911").outcome == .offer)
@@ -394,7 +394,7 @@ struct CallbackRequestTests {
         #expect(try f.count("consent_records") == 0)
         #expect(try f.count("rejected_requests") == 1)
         // Left unchanged (empty) is fine.
-        #expect(try f.helpline.requestCallback(phoneField: "(303) 555-0125", honeypot: "").status == "pending")
+        #expect(try f.helpline.requestCallback(phoneField: "(303) 555-0125", honeypot: "").status == .pending)
     }
 
     @Test("the form takes (###) ###-#### only, and a repeat request returns the pending one")

@@ -44,7 +44,7 @@ struct SmallPointsTests {
         #expect(throws: StoreError.self) { try f.helpline.completeCallback(id: callback, providerID: f.c.id) }
         try f.helpline.removeProvider(id: f.b.id)
         #expect(throws: StoreError.self) { try f.helpline.completeCallback(id: callback, providerID: f.b.id) }
-        #expect(try f.helpline.completeCallback(id: callback, providerID: f.a.id).status == "returned")
+        #expect(try f.helpline.completeCallback(id: callback, providerID: f.a.id).status == .returned)
     }
 
     @Test("terms can't take effect before calls already recorded")

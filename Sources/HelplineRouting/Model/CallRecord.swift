@@ -5,8 +5,8 @@ public struct AttemptRecord: Sendable, Hashable, Encodable {
     public var seq: Int
     public var providerID: Int64
     public var offeredAt: Date
-    /// `answered`, `no-answer`, `busy` or `failed`; nil while ringing.
-    public var outcome: String?
+    /// How it ended; nil while ringing.
+    public var outcome: AttemptOutcome?
     public var answeredAt: Date?
     public var endedAt: Date?
 
@@ -36,14 +36,13 @@ public struct CallRecord: Sendable, Hashable {
     public var callerStateSource: String?
     public var dialed: String
     public var kind: CallKind
-    /// `ringing`, `connected`, `ended`, `callback` (waiting to be returned) or `unroutable`.
-    public var status: String
+    public var status: CallStatus
     public var answeredAt: Date?
     public var answeredProviderID: Int64?
     public var endedAt: Date?
     public var attempts: [AttemptRecord]
     public var callbackID: Int64?
-    public var callbackStatus: String?
+    public var callbackStatus: CallbackStatus?
     /// The routing decision's strategy, sticky flag, fallbacks and verdicts.
     public var strategy: String?
     public var sticky: Bool
@@ -100,7 +99,7 @@ public enum AttemptFailure: String, Sendable, CaseIterable {
 }
 
 /// How an attempt ended, as stored in `attempts.outcome` (NULL while it rings).
-public enum AttemptOutcome: String, Sendable, CaseIterable {
+public enum AttemptOutcome: String, Sendable, Hashable, CaseIterable, Codable {
     case answered
     case noAnswer = "no-answer"
     case busy

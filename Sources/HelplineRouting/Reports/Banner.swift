@@ -63,7 +63,7 @@ extension Helpline {
                 let received: Int64 = row[0]
                 if let answered: Int64 = row[1] {
                     responses.append(Double(answered - received) / 1000)
-                } else if (row[2] as String?) == "returned", let closed: Int64 = row[3], closed <= end.epochMilliseconds {
+                } else if (row[2] as String?) == CallbackStatus.returned.rawValue, let closed: Int64 = row[3], closed <= end.epochMilliseconds {
                     responses.append(Double(closed - received) / 1000)
                 }
             }

@@ -82,11 +82,11 @@ extension DecisionOutcome {
     }
 
     /// The status a new call starts in after this outcome.
-    var callStatus: String {
+    var callStatus: CallStatus {
         switch self {
-        case .offer: return "ringing"
-        case .callback: return "callback"
-        case .unroutable: return "unroutable"
+        case .offer: return .ringing
+        case .callback: return .callback
+        case .unroutable: return .unroutable
         }
     }
 }

@@ -14,8 +14,7 @@ public struct Callback: Sendable, Hashable {
     /// For a listing call, the listing's provider, the only one that may return it.
     public var owedBy: Int64?
     public var requestedAt: Date
-    /// `pending`, `returned`, `abandoned` or `revoked`.
-    public var status: String
+    public var status: CallbackStatus
     public var returnedBy: Int64?
     public var closedAt: Date?
 }
@@ -118,8 +117,8 @@ extension Helpline {
         return try write { db in
             let callback = try Self.fetchCallback(id, db: db)
             let provider = try Self.fetchProvider(providerID, db: db)
-            if callback.status == "returned" && callback.returnedBy == providerID { return callback }
-            guard callback.status == "pending" else { throw RoutingError.callbackClosed(id: id, status: callback.status) }
+            if callback.status == .returned && callback.returnedBy == providerID { return callback }
+            guard callback.status == .pending else { throw RoutingError.callbackClosed(id: id, status: callback.status.rawValue) }
             if when < callback.requestedAt {
                 throw RoutingError.eventTooEarly(
                     callID: callback.callID ?? 0, event: "callback complete", time: when, earliest: callback.requestedAt,
@@ -153,8 +152,8 @@ extension Helpline {
         let when = try eventTime(time)
         return try write { db in
             let callback = try Self.fetchCallback(id, db: db)
-            if callback.status == "abandoned" { return callback }
-            guard callback.status == "pending" else { throw RoutingError.callbackClosed(id: id, status: callback.status) }
+            if callback.status == .abandoned { return callback }
+            guard callback.status == .pending else { throw RoutingError.callbackClosed(id: id, status: callback.status.rawValue) }
             try db.execute(
                 sql: "UPDATE callbacks SET status = 'abandoned', closed_at = ? WHERE id = ?", arguments: [when.epochMilliseconds, id])
             return try Self.fetchCallback(id, db: db)
@@ -165,14 +164,16 @@ extension Helpline {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM callbacks WHERE id = ?", arguments: [id]) else {
             throw RoutingError.unknownCallback(String(id))
         }
-        return callback(row: row)
+        return try callback(row: row)
     }
 
-    static func callback(row: Row) -> Callback {
+    static func callback(row: Row) throws -> Callback {
         Callback(
             id: row["id"], callID: row["call_id"], phone: try? PhoneNumber(stored: row["phone"]), callerState: row["caller_state"],
             reason: CallbackReason(rawValue: row["reason"]) ?? .noAnswer, helplineID: row["helpline_id"], owedBy: row["owed_by"],
-            requestedAt: Date(epochMilliseconds: row["requested_at"]), status: row["status"], returnedBy: row["returned_by"],
+            requestedAt: Date(epochMilliseconds: row["requested_at"]),
+            status: try StateCodec.decode(row["status"], as: CallbackStatus.self, table: "callbacks", row: row["id"], column: "status"),
+            returnedBy: row["returned_by"],
             closedAt: (row["closed_at"] as Int64?).map(Date.init(epochMilliseconds:)))
     }
 }

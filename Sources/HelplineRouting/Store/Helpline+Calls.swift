@@ -31,9 +31,9 @@ extension Helpline {
                     return a
                 } ?? latest
             switch (call.status, current.outcome) {
-            case (_, AttemptOutcome.answered.rawValue):
+            case (_, .answered):
                 break  // a repeat: the same answer
-            case ("ringing", nil) where current.seq == latest.seq:
+            case (.ringing, nil) where current.seq == latest.seq:
                 try Self.requireNotBefore(when, current.offeredAt, callID: callID, event: "answered", what: "attempt \(current.seq) was offered")
                 let ms = when.epochMilliseconds
                 try db.execute(
@@ -87,15 +87,15 @@ extension Helpline {
             guard let failed = call.attempts.first(where: { $0.seq == target }) else {
                 throw RoutingError.unknownAttempt(callID: callID, attempt: target)
             }
-            if failed.outcome == "answered" {
+            if failed.outcome == .answered {
                 throw RoutingError.conflictingEvent(
                     callID: callID, event: failure.rawValue, state: "answered on attempt \(failed.seq)")
             }
             if failed.outcome != nil {
                 return try Self.routeResult(callID: callID, db: db)  // a repeat: the same next step
             }
-            guard call.status == "ringing" else {
-                throw RoutingError.conflictingEvent(callID: callID, event: failure.rawValue, state: call.status)
+            guard call.status == .ringing else {
+                throw RoutingError.conflictingEvent(callID: callID, event: failure.rawValue, state: call.status.rawValue)
             }
             try Self.requireNotBefore(when, failed.offeredAt, callID: callID, event: failure.rawValue, what: "attempt \(failed.seq) was offered")
             try self.failAttempt(call: call, attempt: failed, failure: failure, at: when, db: db)
@@ -116,18 +116,18 @@ extension Helpline {
             let when = try eventTime(time)
             let call = try Self.callState(callID, db: db)
             let ms = when.epochMilliseconds
-            if call.status == "connected", let answeredAt = call.answeredAt {
+            if call.status == .connected, let answeredAt = call.answeredAt {
                 try Self.requireNotBefore(when, answeredAt, callID: callID, event: "ended", what: "it was answered")
             } else {
                 try Self.requireNotBefore(when, call.receivedAt, callID: callID, event: "ended", what: "it was received")
             }
             switch call.status {
-            case "connected":
+            case .connected:
                 try db.execute(
                     sql: "UPDATE attempts SET ended_at = ? WHERE call_id = ? AND outcome = 'answered' AND ended_at IS NULL",
                     arguments: [ms, callID])
                 try db.execute(sql: "UPDATE calls SET status = 'ended', ended_at = ?, updated_at = ? WHERE id = ?", arguments: [ms, ms, callID])
-            case "ringing":
+            case .ringing:
                 if let current = call.latestAttempt, current.outcome == nil {
                     try db.execute(
                         sql: "UPDATE attempts SET outcome = 'failed', ended_at = ? WHERE call_id = ? AND seq = ?",
@@ -172,7 +172,7 @@ extension Helpline {
         let id: Int64
         let receivedAt: Date
         let answeredAt: Date?
-        let status: String
+        let status: CallStatus
         let kind: String
         let caller: String
         let callerState: String?
@@ -193,7 +193,8 @@ extension Helpline {
         else { throw RoutingError.unknownCall(String(id)) }
         return CallState(
             id: id, receivedAt: Date(epochMilliseconds: row["received_at"]),
-            answeredAt: (row["answered_at"] as Int64?).map(Date.init(epochMilliseconds:)), status: row["status"], kind: row["kind"],
+            answeredAt: (row["answered_at"] as Int64?).map(Date.init(epochMilliseconds:)),
+            status: try StateCodec.decode(row["status"], as: CallStatus.self, table: "calls", row: id, column: "status"), kind: row["kind"],
             caller: row["caller"], callerState: row["caller_state"],
             listingID: row["listing_id"], helplineID: row["helpline_id"], attempts: try attempts(callID: id, db: db))
     }
@@ -206,7 +207,9 @@ extension Helpline {
         ).map {
             AttemptRecord(
                 seq: $0["seq"], providerID: $0["provider_id"], offeredAt: Date(epochMilliseconds: $0["offered_at"]),
-                outcome: $0["outcome"], answeredAt: ($0["answered_at"] as Int64?).map(Date.init(epochMilliseconds:)),
+                outcome: try ($0["outcome"] as String?).map {
+                    try StateCodec.decode($0, as: AttemptOutcome.self, table: "attempts", row: callID, column: "outcome")
+                }, answeredAt: ($0["answered_at"] as Int64?).map(Date.init(epochMilliseconds:)),
                 endedAt: ($0["ended_at"] as Int64?).map(Date.init(epochMilliseconds:)))
         }
     }
@@ -219,11 +222,11 @@ extension Helpline {
         }
     }
 
-    private static func describe(status: String, attempt: AttemptRecord) -> String {
+    private static func describe(status: CallStatus, attempt: AttemptRecord) -> String {
         switch (status, attempt.outcome) {
-        case ("callback", _): return "waiting for a callback after attempt \(attempt.seq) went unanswered"
-        case (_, let outcome?): return "\(status), attempt \(attempt.seq) \(outcome)"
-        default: return status
+        case (.callback, _): return "waiting for a callback after attempt \(attempt.seq) went unanswered"
+        case (_, let outcome?): return "\(status.rawValue), attempt \(attempt.seq) \(outcome.rawValue)"
+        default: return status.rawValue
         }
     }
 
@@ -325,20 +328,20 @@ extension Helpline {
         var outcome: RouteResult.Outcome = .callback
         var attempt: Int?
         switch call.status {
-        case "unroutable": outcome = .unroutable
-        case "connected", "ended":
+        case .unroutable: outcome = .unroutable
+        case .connected, .ended:
             // A resent event gets the call's state and nothing to dial. An ended call that was
             // never answered is one whose caller could not be called back.
-            attempt = call.attempts.first { $0.outcome == AttemptOutcome.answered.rawValue }?.seq
-            outcome = attempt == nil ? .unreturnable : call.status == "connected" ? .connected : .ended
-        case "ringing":
+            attempt = call.attempts.first { $0.outcome == .answered }?.seq
+            outcome = attempt == nil ? .unreturnable : call.status == .connected ? .connected : .ended
+        case .ringing:
             if let current = call.latestAttempt, current.outcome == nil {
                 let p = try fetchProvider(current.providerID, db: db)
                 provider = RouteResult.OfferedProvider(id: p.id, name: p.name, phone: p.phone)
                 outcome = .offer
                 attempt = current.seq
             }
-        default: break
+        case .callback: break
         }
         return RouteResult(
             callID: callID, kind: CallKind(rawValue: call.kind) ?? .unroutable, outcome: outcome, provider: provider,
@@ -368,9 +371,13 @@ extension Helpline {
         return CallRecord(
             id: id, externalID: row["external_id"], receivedAt: Date(epochMilliseconds: row["received_at"]),
             caller: try? PhoneNumber(stored: row["caller"]), callerState: row["caller_state"], callerStateSource: row["caller_state_source"],
-            dialed: row["dialed"], kind: CallKind(rawValue: row["kind"]) ?? .unroutable, status: row["status"],
+            dialed: row["dialed"], kind: CallKind(rawValue: row["kind"]) ?? .unroutable,
+            status: try StateCodec.decode(row["status"], as: CallStatus.self, table: "calls", row: id, column: "status"),
             answeredAt: date("answered_at"), answeredProviderID: row["answered_provider_id"], endedAt: date("ended_at"),
-            attempts: try attempts(callID: id, db: db), callbackID: callback?["id"], callbackStatus: callback?["status"],
+            attempts: try attempts(callID: id, db: db), callbackID: callback?["id"],
+            callbackStatus: try (callback?["status"] as String?).map {
+                try StateCodec.decode($0, as: CallbackStatus.self, table: "callbacks", row: id, column: "status")
+            },
             strategy: decision.strategy, sticky: decision.sticky, fallbacks: decision.fallbacks, candidates: decision.verdicts,
             consentSeq: consent?["seq"],
             termsVersion: consent?["terms_version"])

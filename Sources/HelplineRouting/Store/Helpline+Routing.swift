@@ -118,7 +118,7 @@ extension Helpline {
         // Nobody can take the call and nobody can call back a caller without a North American
         // number: the call ends, unreturnable, and reports count it so.
         let unreturnable = callbackReason != nil && callerID.northAmerican == nil
-        let status = unreturnable ? "ended" : decision.outcome.callStatus
+        let status: CallStatus = unreturnable ? .ended : decision.outcome.callStatus
         try db.cachedStatement(
             sql: """
                 INSERT INTO calls (external_id, received_at, caller, caller_sha256, caller_state, caller_state_source, dialed, kind,
@@ -127,7 +127,7 @@ extension Helpline {
                 """
         ).execute(arguments: [
             externalID, ms, callerID.stored, callerHash, input.call.callerState?.code, stateSource, dialed,
-            decision.kind.rawValue, listing?.id, helpline?.id, status, decision.sticky, ms, callerID.kind, unreturnable ? ms : nil,
+            decision.kind.rawValue, listing?.id, helpline?.id, status.rawValue, decision.sticky, ms, callerID.kind, unreturnable ? ms : nil,
         ])
         let callID = db.lastInsertedRowID
         try insertDecision(
