@@ -278,7 +278,7 @@ struct DailyReportQuery {
         for p in providers {
             let id: Int64 = p["id"]
             let status: String = p["status"]
-            guard lines[id] != nil || status != "removed" else { continue }
+            guard lines[id] != nil || status != ProviderStatus.removed.rawValue else { continue }
             var l = line(id)
             l.name = p["name"]
             l.status = status

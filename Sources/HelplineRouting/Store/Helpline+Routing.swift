@@ -94,9 +94,10 @@ extension Helpline {
             }
 
             let decision = Router.decide(input)
-            return try self.store(
-                decision: decision, input: input, dialed: dialedText, callerID: callerID, callerHash: callerHash, stateSource: stateSource,
-                listing: listing, helpline: helpline, externalID: externalID, config: config, db: db)
+            let resolved = ResolvedCall(
+                dialed: dialedText, callerID: callerID, callerHash: callerHash, stateSource: stateSource, listing: listing,
+                helpline: helpline, externalID: externalID)
+            return try self.store(decision: decision, input: input, call: resolved, config: config, db: db)
         }
         if result.outcome == .unroutable {
             logger.notice("unroutable call", metadata: ["call_id": "\(result.callID)", "dialed": "\(dialedText)"])
@@ -105,12 +106,26 @@ extension Helpline {
         return result
     }
 
+    /// What the store resolved about an incoming call before deciding it.
+    struct ResolvedCall {
+        /// The dialed number as stored: E.164, or the text given when it isn't a number.
+        var dialed: String
+        var callerID: CallerID
+        /// The keyed hash of the caller (random for a withheld caller).
+        var callerHash: String
+        /// `telephony`, `area-code`, or nil when the caller has no state.
+        var stateSource: String?
+        var listing: Listing?
+        var helpline: HelplineNumber?
+        var externalID: String?
+    }
+
     /// Writes a decision and everything that follows from it; returns the route result.
-    private func store(
-        decision: Decision, input: RoutingInput, dialed: String, callerID: CallerID, callerHash: String, stateSource: String?,
-        listing: Listing?,
-        helpline: HelplineNumber?, externalID: String?, config: RoutingConfig, db: Database
-    ) throws -> RouteResult {
+    private func store(decision: Decision, input: RoutingInput, call: ResolvedCall, config: RoutingConfig, db: Database) throws
+        -> RouteResult
+    {
+        let (dialed, callerID, callerHash, stateSource) = (call.dialed, call.callerID, call.callerHash, call.stateSource)
+        let (listing, helpline, externalID) = (call.listing, call.helpline, call.externalID)
         let when = input.call.receivedAt
         let ms = when.epochMilliseconds
         var callbackReason: CallbackReason?
@@ -211,131 +226,6 @@ extension Helpline {
         return db.lastInsertedRowID
     }
 
-    /// Writes one offer: the attempt, the provider's hour, day and month counters in its own zone,
-    /// and its last-offer time.
-    static func recordOffer(callID: Int64, seq: Int, provider: Provider, at when: Date, ringTimeout: Int, db: Database) throws {
-        let ms = when.epochMilliseconds
-        try db.cachedStatement(
-            sql: "INSERT INTO attempts (call_id, seq, provider_id, offered_at, ring_deadline) VALUES (?, ?, ?, ?, ?)"
-        ).execute(arguments: [callID, seq, provider.id, ms, ms + Int64(ringTimeout) * 1000])
-        let local = CivilTime(when, in: provider.timeZone)
-        // Each period's count restarts when its key moves on; an offer backdated into an
-        // earlier period than the row holds leaves the current counts alone.
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO provider_live (provider_id, hour_key, hour_offered, day_key, day_offered, month_key, month_offered, last_offer_at)
-                VALUES (?4, ?1, 1, ?2, 1, ?3, 1, ?5)
-                ON CONFLICT (provider_id) DO UPDATE SET
-                    hour_offered = CASE WHEN hour_key = excluded.hour_key THEN hour_offered + 1
-                                        WHEN hour_key < excluded.hour_key THEN 1 ELSE hour_offered END,
-                    hour_key = max(hour_key, excluded.hour_key),
-                    day_offered = CASE WHEN day_key = excluded.day_key THEN day_offered + 1
-                                       WHEN day_key < excluded.day_key THEN 1 ELSE day_offered END,
-                    day_key = max(day_key, excluded.day_key),
-                    month_offered = CASE WHEN month_key = excluded.month_key THEN month_offered + 1
-                                         WHEN month_key < excluded.month_key THEN 1 ELSE month_offered END,
-                    month_key = max(month_key, excluded.month_key),
-                    last_offer_at = max(coalesce(last_offer_at, 0), excluded.last_offer_at)
-                """
-        ).execute(arguments: [local.hourKey, local.dayKey, local.monthKey, provider.id, ms])
-    }
-
-    /// Builds candidates with their live counters: offers this local hour, day and month (read
-    /// from one live row per provider, never counted over calls), calls ringing or connected,
-    /// and last offer times.
-    static func candidates(
-        _ providers: [Provider], members: Set<Int64>?, at when: Date, options: Options, db: Database
-    ) throws -> [Candidate] {
-        let locals = providers.map { CivilTime(when, in: $0.timeZone) }
-        var index: [Int64: Int] = [:]
-        index.reserveCapacity(providers.count)
-        for (i, p) in providers.enumerated() { index[p.id] = i }
-        var counters = [LiveCounters](repeating: LiveCounters(), count: providers.count)
-        let rows = try Row.fetchCursor(
-            db.cachedStatement(
-                sql: """
-                    SELECT provider_id, hour_key, hour_offered, day_key, day_offered, month_key, month_offered, last_offer_at
-                    FROM provider_live
-                    """))
-        let ms = when.epochMilliseconds
-        var behind: [Int] = []
-        while let row = try rows.next() {
-            // The row holds the counts of the latest periods offered in. A key equal to the
-            // call's period is its count; an earlier key means nothing was offered yet in this
-            // period. A later key means this call lies behind the live periods (a backfill, a
-            // race at a boundary, a future-dated offer): its counts come from the attempts.
-            guard let i = index[row[0]] else { continue }
-            let local = locals[i]
-            let hourKey: Int = row[1]
-            let dayKey: Int = row[3]
-            let monthKey: Int = row[5]
-            let last: Int64? = row[7]
-            if hourKey > local.hourKey || dayKey > local.dayKey || monthKey > local.monthKey || (last ?? 0) > ms {
-                behind.append(i)
-                continue
-            }
-            if hourKey == local.hourKey { counters[i].hour = row[2] }
-            if dayKey == local.dayKey { counters[i].day = row[4] }
-            if monthKey == local.monthKey { counters[i].month = row[6] }
-            if let last { counters[i].lastOfferAt = Date(epochMilliseconds: last) }
-        }
-        for i in behind {
-            counters[i] = try recount(providerID: providers[i].id, zone: providers[i].timeZone, at: when, db: db)
-        }
-        let live = try Row.fetchCursor(
-            db.cachedStatement(
-                sql: """
-                    SELECT provider_id, count(*) FROM (
-                        SELECT provider_id FROM attempts INDEXED BY attempts_ringing
-                        WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline > ?1 AND offered_at <= ?1
-                        UNION ALL
-                        SELECT provider_id FROM attempts INDEXED BY attempts_connected
-                        WHERE outcome = 'answered' AND ended_at IS NULL AND answered_at > ?2 AND answered_at <= ?1)
-                    GROUP BY provider_id
-                    """), arguments: [ms, ms - Int64(options.maxCallLength * 1000)])
-        while let row = try live.next() {
-            if let i = index[row[0]] { counters[i].concurrent = row[1] }
-        }
-        var result: [Candidate] = []
-        result.reserveCapacity(providers.count)
-        for (i, p) in providers.enumerated() {
-            result.append(Candidate(provider: p, counters: counters[i], isMember: members.map { $0.contains(p.id) } ?? true))
-        }
-        return result
-    }
-
-    /// A provider's offers in the local hour, day and month of `when`, and its last offer up to
-    /// `when`, counted from its attempts: for a call that lies behind the live counters' periods.
-    /// It reads the attempts of a month each side of `when` through the `attempts_offered` index,
-    /// so it costs more than the live row and is used only when the row can't answer.
-    static func recount(providerID: Int64, zone: TimeZone, at when: Date, db: Database) throws -> LiveCounters {
-        let local = CivilTime(when, in: zone)
-        let ms = when.epochMilliseconds
-        var counters = LiveCounters()
-        var last: Int64?
-        let rows = try Int64.fetchCursor(
-            db.cachedStatement(
-                sql: "SELECT offered_at FROM attempts INDEXED BY attempts_offered WHERE offered_at BETWEEN ? AND ? AND provider_id = ?"),
-            arguments: [ms - 33 * 86_400_000, ms + 33 * 86_400_000, providerID])
-        while let at = try rows.next() {
-            if at <= ms { last = max(last ?? at, at) }
-            let t = CivilTime(Date(epochMilliseconds: at), in: zone)
-            guard t.monthKey == local.monthKey else { continue }
-            counters.month += 1
-            guard t.dayKey == local.dayKey else { continue }
-            counters.day += 1
-            if t.hourKey == local.hourKey { counters.hour += 1 }
-        }
-        if last == nil {
-            last = try Int64.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT max(offered_at) FROM attempts INDEXED BY attempts_offered WHERE offered_at <= ? AND provider_id = ?"),
-                arguments: [ms, providerID])
-        }
-        counters.lastOfferAt = last.map(Date.init(epochMilliseconds:))
-        return counters
-    }
-
     /// The provider this caller reached (answered) through this helpline within the window.
     static func repeatProvider(caller: PhoneNumber, helplineID: Int64, windowDays: Int, at when: Date, db: Database) throws -> Int64? {
         guard windowDays > 0 else { return nil }
@@ -380,192 +270,5 @@ extension Helpline {
             when.epochMilliseconds,
         ])
         return db.lastInsertedRowID
-    }
-}
-
-/// The JSON stored in `routing_decisions`, written by hand: it is on the routing path for every
-/// call, so it is compact, and its shapes are documented in the migration for auditors.
-enum DecisionJSON {
-    static func ids(_ ids: [Int64]) -> String {
-        var w = CompactJSON(capacity: ids.count * 4 + 2)
-        w.byte(UInt8(ascii: "["))
-        for (i, id) in ids.enumerated() {
-            if i > 0 { w.byte(UInt8(ascii: ",")) }
-            w.int(id)
-        }
-        w.byte(UInt8(ascii: "]"))
-        return w.string
-    }
-
-    /// `[[id,tier,weight],[id,tier,"reason"],...]`
-    static func verdicts(_ verdicts: [Verdict]) -> String {
-        var w = CompactJSON(capacity: verdicts.count * 14 + 2)
-        w.byte(UInt8(ascii: "["))
-        for (i, v) in verdicts.enumerated() {
-            if i > 0 { w.byte(UInt8(ascii: ",")) }
-            w.byte(UInt8(ascii: "["))
-            w.int(v.providerID)
-            w.byte(UInt8(ascii: ","))
-            w.int(v.tier)
-            w.byte(UInt8(ascii: ","))
-            if let reason = v.reason { w.plainString(reason.rawValue) } else { w.int(v.weight ?? 0) }
-            w.byte(UInt8(ascii: "]"))
-        }
-        w.byte(UInt8(ascii: "]"))
-        return w.string
-    }
-
-    private static func weightMap(_ weights: [Int64: Int], into w: inout CompactJSON) {
-        w.byte(UInt8(ascii: "{"))
-        for (i, id) in weights.keys.sorted().enumerated() {
-            if i > 0 { w.byte(UInt8(ascii: ",")) }
-            w.byte(UInt8(ascii: "\""))
-            w.int(id)
-            w.raw("\":")
-            w.int(weights[id] ?? 0)
-        }
-        w.byte(UInt8(ascii: "}"))
-    }
-
-    /// `{"w":{"id":current weight,...}}`
-    static func weights(_ weights: [Int64: Int]) -> String {
-        var w = CompactJSON(capacity: weights.count * 10 + 8)
-        w.raw("{\"w\":")
-        weightMap(weights, into: &w)
-        w.byte(UInt8(ascii: "}"))
-        return w.string
-    }
-
-    /// `{"w":{...},"seed":"<u64>"}`
-    static func state(_ s: StrategyState) -> String {
-        var w = CompactJSON(capacity: s.currentWeights.count * 10 + 40)
-        w.raw("{\"w\":")
-        weightMap(s.currentWeights, into: &w)
-        w.raw(",\"seed\":\"")
-        w.text(String(s.seed))
-        w.raw("\"}")
-        return w.string
-    }
-
-    /// Reads `{"w":{"id":n,...}}` (as `weights` writes it) with a small scanner; anything else
-    /// falls back to a full JSON parse.
-    static func parseWeights(_ text: String) -> [Int64: Int] {
-        var out: [Int64: Int] = [:]
-        var utf8 = Array(text.utf8)[...]
-        func expect(_ s: StaticString) -> Bool {
-            let want = s.withUTF8Buffer { Array($0) }
-            guard utf8.starts(with: want) else { return false }
-            utf8 = utf8.dropFirst(want.count)
-            return true
-        }
-        func number() -> Int64? {
-            var negative = false
-            if utf8.first == UInt8(ascii: "-") {
-                negative = true
-                utf8 = utf8.dropFirst()
-            }
-            var value: Int64 = 0
-            var digits = 0
-            while let c = utf8.first, c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9"), digits < 18 {
-                value = value * 10 + Int64(c - UInt8(ascii: "0"))
-                utf8 = utf8.dropFirst()
-                digits += 1
-            }
-            return digits > 0 ? (negative ? -value : value) : nil
-        }
-        if expect("{\"w\":{") {
-            while !expect("}") {
-                guard expect("\""), let id = number(), expect("\":"), let value = number() else { return parseWeightsSlowly(text) }
-                out[id] = Int(value)
-                _ = expect(",")
-            }
-            return out
-        }
-        return parseWeightsSlowly(text)
-    }
-
-    private static func parseWeightsSlowly(_ text: String) -> [Int64: Int] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-            let weights = object["w"] as? [String: Any]
-        else { return [:] }
-        var out: [Int64: Int] = [:]
-        for (k, v) in weights {
-            if let id = Int64(k), let n = (v as? NSNumber)?.intValue { out[id] = n }
-        }
-        return out
-    }
-
-    static func parseSeed(_ text: String) -> UInt64 {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-            let seed = object["seed"] as? String
-        else { return 0 }
-        return UInt64(seed) ?? 0
-    }
-
-    /// `{"m":max attempts,"s":caller state,"r":repeat provider,"c":[[id,revision,member,hour,day,month,concurrent,last_offer_at,utc_offset_s],...]}`
-    static func input(_ input: RoutingInput) -> String {
-        let candidates: [Candidate]
-        switch input.target {
-        case .unknown: candidates = []
-        case .listing(_, let c): candidates = [c]
-        case .helpline(_, let cs): candidates = cs
-        }
-        var w = CompactJSON(capacity: candidates.count * 44 + 40)
-        if case .helpline(let h, _) = input.target {
-            w.raw("{\"m\":")
-            w.int(h.maxAttempts)
-            w.raw(",\"s\":")
-        } else {
-            w.raw("{\"s\":")
-        }
-        if let state = input.call.callerState { w.plainString(state.code) } else { w.raw("null") }
-        w.raw(",\"r\":")
-        if let r = input.repeatProviderID { w.int(r) } else { w.raw("null") }
-        candidateRows(candidates, at: input.call.receivedAt, into: &w)
-        return w.string
-    }
-
-    /// `{"a":attempt,"m":max attempts,"s":caller state,"t":[tried],"c":[...]}`, what a later decision read.
-    static func input(_ input: NextOfferInput, attempt: Int) -> String {
-        var w = CompactJSON(capacity: input.candidates.count * 44 + 60)
-        w.raw("{\"a\":")
-        w.int(attempt)
-        w.raw(",\"m\":")
-        w.int(input.maxAttempts)
-        w.raw(",\"s\":")
-        if let state = input.call.callerState { w.plainString(state.code) } else { w.raw("null") }
-        w.raw(",\"t\":")
-        w.text(ids(input.tried))
-        candidateRows(input.candidates, at: input.call.receivedAt, into: &w)
-        return w.string
-    }
-
-    /// `,"c":[[id,revision,member,hour,day,month,concurrent,last_offer_at,utc_offset_s],...]}`: each
-    /// candidate's settings revision, live counters, and its zone's offset at the decision (so a
-    /// replay notices a tzdata update that moved it).
-    private static func candidateRows(_ candidates: [Candidate], at when: Date, into w: inout CompactJSON) {
-        w.raw(",\"c\":[")
-        for (i, c) in candidates.enumerated() {
-            if i > 0 { w.byte(UInt8(ascii: ",")) }
-            let k = c.counters
-            w.byte(UInt8(ascii: "["))
-            w.int(c.provider.id)
-            w.byte(UInt8(ascii: ","))
-            w.int(c.provider.revision)
-            w.raw(c.isMember ? ",1," : ",0,")
-            w.int(k.hour)
-            w.byte(UInt8(ascii: ","))
-            w.int(k.day)
-            w.byte(UInt8(ascii: ","))
-            w.int(k.month)
-            w.byte(UInt8(ascii: ","))
-            w.int(k.concurrent)
-            w.byte(UInt8(ascii: ","))
-            if let last = k.lastOfferAt { w.int(last.epochMilliseconds) } else { w.raw("null") }
-            w.byte(UInt8(ascii: ","))
-            w.int(ZoneOffsets.secondsFromGMT(for: when, in: c.provider.timeZone))
-            w.byte(UInt8(ascii: "]"))
-        }
-        w.raw("]}")
     }
 }

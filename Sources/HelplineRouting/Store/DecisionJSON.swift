@@ -1,0 +1,235 @@
+import Foundation
+import GRDB
+
+/// The JSON stored in `routing_decisions`, written by hand: it is on the routing path for every
+/// call, so it is compact, and its shapes are documented in the migration for auditors.
+enum DecisionJSON {
+    static func ids(_ ids: [Int64]) -> String {
+        var w = CompactJSON(capacity: ids.count * 4 + 2)
+        w.byte(UInt8(ascii: "["))
+        for (i, id) in ids.enumerated() {
+            if i > 0 { w.byte(UInt8(ascii: ",")) }
+            w.int(id)
+        }
+        w.byte(UInt8(ascii: "]"))
+        return w.string
+    }
+
+    /// `[[id,tier,weight],[id,tier,"reason"],...]`
+    static func verdicts(_ verdicts: [Verdict]) -> String {
+        var w = CompactJSON(capacity: verdicts.count * 14 + 2)
+        w.byte(UInt8(ascii: "["))
+        for (i, v) in verdicts.enumerated() {
+            if i > 0 { w.byte(UInt8(ascii: ",")) }
+            w.byte(UInt8(ascii: "["))
+            w.int(v.providerID)
+            w.byte(UInt8(ascii: ","))
+            w.int(v.tier)
+            w.byte(UInt8(ascii: ","))
+            if let reason = v.reason { w.plainString(reason.rawValue) } else { w.int(v.weight ?? 0) }
+            w.byte(UInt8(ascii: "]"))
+        }
+        w.byte(UInt8(ascii: "]"))
+        return w.string
+    }
+
+    private static func weightMap(_ weights: [Int64: Int], into w: inout CompactJSON) {
+        w.byte(UInt8(ascii: "{"))
+        for (i, id) in weights.keys.sorted().enumerated() {
+            if i > 0 { w.byte(UInt8(ascii: ",")) }
+            w.byte(UInt8(ascii: "\""))
+            w.int(id)
+            w.raw("\":")
+            w.int(weights[id] ?? 0)
+        }
+        w.byte(UInt8(ascii: "}"))
+    }
+
+    /// `{"w":{"id":current weight,...}}`
+    static func weights(_ weights: [Int64: Int]) -> String {
+        var w = CompactJSON(capacity: weights.count * 10 + 8)
+        w.raw("{\"w\":")
+        weightMap(weights, into: &w)
+        w.byte(UInt8(ascii: "}"))
+        return w.string
+    }
+
+    /// `{"w":{...},"seed":"<u64>"}`
+    static func state(_ s: StrategyState) -> String {
+        var w = CompactJSON(capacity: s.currentWeights.count * 10 + 40)
+        w.raw("{\"w\":")
+        weightMap(s.currentWeights, into: &w)
+        w.raw(",\"seed\":\"")
+        w.text(String(s.seed))
+        w.raw("\"}")
+        return w.string
+    }
+
+    /// Reads `{"w":{"id":n,...}}` (as `weights` writes it) with a small scanner; anything else
+    /// falls back to a full JSON parse.
+    static func parseWeights(_ text: String) -> [Int64: Int] {
+        var out: [Int64: Int] = [:]
+        var utf8 = Array(text.utf8)[...]
+        func expect(_ s: StaticString) -> Bool {
+            let want = s.withUTF8Buffer { Array($0) }
+            guard utf8.starts(with: want) else { return false }
+            utf8 = utf8.dropFirst(want.count)
+            return true
+        }
+        func number() -> Int64? {
+            var negative = false
+            if utf8.first == UInt8(ascii: "-") {
+                negative = true
+                utf8 = utf8.dropFirst()
+            }
+            var value: Int64 = 0
+            var digits = 0
+            while let c = utf8.first, c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9"), digits < 18 {
+                value = value * 10 + Int64(c - UInt8(ascii: "0"))
+                utf8 = utf8.dropFirst()
+                digits += 1
+            }
+            return digits > 0 ? (negative ? -value : value) : nil
+        }
+        if expect("{\"w\":{") {
+            while !expect("}") {
+                guard expect("\""), let id = number(), expect("\":"), let value = number() else { return parseWeightsSlowly(text) }
+                out[id] = Int(value)
+                _ = expect(",")
+            }
+            return out
+        }
+        return parseWeightsSlowly(text)
+    }
+
+    private static func parseWeightsSlowly(_ text: String) -> [Int64: Int] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            let weights = object["w"] as? [String: Any]
+        else { return [:] }
+        var out: [Int64: Int] = [:]
+        for (k, v) in weights {
+            if let id = Int64(k), let n = (v as? NSNumber)?.intValue { out[id] = n }
+        }
+        return out
+    }
+
+    static func parseSeed(_ text: String) -> UInt64 {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            let seed = object["seed"] as? String
+        else { return 0 }
+        return UInt64(seed) ?? 0
+    }
+
+    /// `{"m":max attempts,"s":caller state,"r":repeat provider,"c":[[id,revision,member,hour,day,month,concurrent,last_offer_at,utc_offset_s],...]}`
+    static func input(_ input: RoutingInput) -> String {
+        let candidates: [Candidate]
+        switch input.target {
+        case .unknown: candidates = []
+        case .listing(_, let c): candidates = [c]
+        case .helpline(_, let cs): candidates = cs
+        }
+        var w = CompactJSON(capacity: candidates.count * 44 + 40)
+        if case .helpline(let h, _) = input.target {
+            w.raw("{\"m\":")
+            w.int(h.maxAttempts)
+            w.raw(",\"s\":")
+        } else {
+            w.raw("{\"s\":")
+        }
+        if let state = input.call.callerState { w.plainString(state.code) } else { w.raw("null") }
+        w.raw(",\"r\":")
+        if let r = input.repeatProviderID { w.int(r) } else { w.raw("null") }
+        candidateRows(candidates, at: input.call.receivedAt, into: &w)
+        return w.string
+    }
+
+    /// `{"a":attempt,"m":max attempts,"s":caller state,"t":[tried],"c":[...]}`, what a later decision read.
+    static func input(_ input: NextOfferInput, attempt: Int) -> String {
+        var w = CompactJSON(capacity: input.candidates.count * 44 + 60)
+        w.raw("{\"a\":")
+        w.int(attempt)
+        w.raw(",\"m\":")
+        w.int(input.maxAttempts)
+        w.raw(",\"s\":")
+        if let state = input.call.callerState { w.plainString(state.code) } else { w.raw("null") }
+        w.raw(",\"t\":")
+        w.text(ids(input.tried))
+        candidateRows(input.candidates, at: input.call.receivedAt, into: &w)
+        return w.string
+    }
+
+    /// `,"c":[[id,revision,member,hour,day,month,concurrent,last_offer_at,utc_offset_s],...]}`: each
+    /// candidate's settings revision, live counters, and its zone's offset at the decision (so a
+    /// replay notices a tzdata update that moved it).
+    private static func candidateRows(_ candidates: [Candidate], at when: Date, into w: inout CompactJSON) {
+        w.raw(",\"c\":[")
+        for (i, c) in candidates.enumerated() {
+            if i > 0 { w.byte(UInt8(ascii: ",")) }
+            let k = c.counters
+            w.byte(UInt8(ascii: "["))
+            w.int(c.provider.id)
+            w.byte(UInt8(ascii: ","))
+            w.int(c.provider.revision)
+            w.raw(c.isMember ? ",1," : ",0,")
+            w.int(k.hour)
+            w.byte(UInt8(ascii: ","))
+            w.int(k.day)
+            w.byte(UInt8(ascii: ","))
+            w.int(k.month)
+            w.byte(UInt8(ascii: ","))
+            w.int(k.concurrent)
+            w.byte(UInt8(ascii: ","))
+            if let last = k.lastOfferAt { w.int(last.epochMilliseconds) } else { w.raw("null") }
+            w.byte(UInt8(ascii: ","))
+            w.int(ZoneOffsets.secondsFromGMT(for: when, in: c.provider.timeZone))
+            w.byte(UInt8(ascii: "]"))
+        }
+        w.raw("]}")
+    }
+}
+
+/// The parts of a stored decision that `call show` and a call's current route answer print.
+struct StoredDecision {
+    var strategy: String?
+    var sticky = false
+    var fallbacks: [Int64] = []
+    var verdicts: [Verdict] = []
+
+    /// A decision of a call: the given attempt's, or the latest when nil; empty when there is none.
+    static func fetch(callID: Int64, attempt: Int? = 1, db: Database) throws -> StoredDecision {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT d.strategy, d.sticky, d.fallbacks, s.candidates, d.top_tier, d.tier_weight
+                        FROM routing_decisions d JOIN candidate_sets s ON s.id = d.candidate_set_id
+                        WHERE d.call_id = ?1 AND (?2 IS NULL OR d.attempt = ?2) ORDER BY d.attempt DESC LIMIT 1
+                        """), arguments: [callID, attempt])
+        else { return StoredDecision() }
+        return StoredDecision(
+            strategy: row["strategy"], sticky: row["sticky"], fallbacks: DecisionJSON.parseIDs(row["fallbacks"]),
+            verdicts: DecisionJSON.parseVerdicts(row["candidates"], topTier: row["top_tier"], tierWeight: row["tier_weight"]))
+    }
+}
+
+extension DecisionJSON {
+    static func parseIDs(_ text: String) -> [Int64] {
+        (try? JSONDecoder().decode([Int64].self, from: Data(text.utf8))) ?? []
+    }
+
+    /// Reads compact verdicts back, computing each share from the decision's top tier and its weight.
+    static func parseVerdicts(_ text: String, topTier: Int?, tierWeight: Int?) -> [Verdict] {
+        guard let items = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[Any]] else { return [] }
+        return items.compactMap { item in
+            guard item.count == 3, let id = (item[0] as? NSNumber)?.int64Value, let tier = (item[1] as? NSNumber)?.intValue else {
+                return nil
+            }
+            if let reason = item[2] as? String {
+                return Verdict(providerID: id, tier: tier, reason: ExclusionReason(rawValue: reason), share: nil)
+            }
+            let weight = (item[2] as? NSNumber)?.intValue ?? 0
+            let share = tier == topTier && (tierWeight ?? 0) > 0 ? Double(weight) / Double(tierWeight ?? 1) : 0
+            return Verdict(providerID: id, tier: tier, reason: nil, share: share, weight: weight)
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import GRDB
+
+/// Reading calls: as `call show` and `call list` print them, and as the event methods and a
+/// resent event see them.
+extension Helpline {
+    /// One call with its attempts, decision, callback and consent record.
+    ///
+    /// - Throws: `RoutingError.unknownCall`; `StoreError`.
+    public func call(id: Int64) throws -> CallRecord {
+        try read { db in try Self.fetchCall(id, db: db) }
+    }
+
+    /// The calls received on a local day, oldest first.
+    ///
+    /// - Parameters:
+    ///   - date: the day.
+    ///   - zone: the zone the day is in.
+    public func calls(on date: LocalDate, in zone: TimeZone) throws -> [CallRecord] {
+        let start = date.start(in: zone).epochMilliseconds
+        let end = date.next.start(in: zone).epochMilliseconds
+        return try read { db in
+            try Int64.fetchAll(
+                db, sql: "SELECT id FROM calls WHERE received_at >= ? AND received_at < ? ORDER BY received_at, id", arguments: [start, end]
+            ).map { try Self.fetchCall($0, db: db) }
+        }
+    }
+
+    struct CallState {
+        let id: Int64
+        let receivedAt: Date
+        let answeredAt: Date?
+        let status: CallStatus
+        let kind: String
+        let caller: String
+        let callerState: String?
+        let listingID: Int64?
+        let helplineID: Int64?
+        let attempts: [AttemptRecord]
+        var latestAttempt: AttemptRecord? { attempts.last }
+    }
+
+    static func callState(_ id: Int64, db: Database) throws -> CallState {
+        try ColumnTypes.check("calls", filter: "id = ?", arguments: [id], db: db)
+        try ColumnTypes.check("attempts", filter: "call_id = ?", arguments: [id], db: db)
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT id, status, kind, caller, caller_state, listing_id, helpline_id, received_at, answered_at FROM calls WHERE id = ?"),
+                arguments: [id])
+        else { throw RoutingError.unknownCall(String(id)) }
+        return CallState(
+            id: id, receivedAt: Date(epochMilliseconds: row["received_at"]),
+            answeredAt: (row["answered_at"] as Int64?).map(Date.init(epochMilliseconds:)),
+            status: try StateCodec.decode(row["status"], as: CallStatus.self, table: "calls", row: id, column: "status"), kind: row["kind"],
+            caller: row["caller"], callerState: row["caller_state"],
+            listingID: row["listing_id"], helplineID: row["helpline_id"], attempts: try attempts(callID: id, db: db))
+    }
+
+    static func attempts(callID: Int64, db: Database) throws -> [AttemptRecord] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT seq, provider_id, offered_at, outcome, answered_at, ended_at FROM attempts WHERE call_id = ? ORDER BY seq"),
+            arguments: [callID]
+        ).map {
+            AttemptRecord(
+                seq: $0["seq"], providerID: $0["provider_id"], offeredAt: Date(epochMilliseconds: $0["offered_at"]),
+                outcome: try ($0["outcome"] as String?).map {
+                    try StateCodec.decode($0, as: AttemptOutcome.self, table: "attempts", row: callID, column: "outcome")
+                }, answeredAt: ($0["answered_at"] as Int64?).map(Date.init(epochMilliseconds:)),
+                endedAt: ($0["ended_at"] as Int64?).map(Date.init(epochMilliseconds:)))
+        }
+    }
+
+    /// Rebuilds a call's current routing answer from the database: the live offer, or the callback.
+    static func routeResult(callID: Int64, db: Database) throws -> RouteResult {
+        let call = try callState(callID, db: db)
+        // The first decision made the plan and the sticky choice; the latest says what is left.
+        let first = try StoredDecision.fetch(callID: callID, attempt: 1, db: db)
+        let decision = try StoredDecision.fetch(callID: callID, attempt: nil, db: db)
+        let planned = decision.fallbacks
+        let tried = Set(call.attempts.map(\.providerID))
+        let callback = try Row.fetchOne(db, sql: "SELECT id, reason FROM callbacks WHERE call_id = ?", arguments: [callID])
+        let consent = try Row.fetchOne(
+            db, sql: "SELECT seq, terms_version, terms_sha256 FROM consent_records WHERE call_id = ? AND kind = 'consent' ORDER BY seq LIMIT 1",
+            arguments: [callID])
+        var provider: RouteResult.OfferedProvider?
+        var outcome: RouteResult.Outcome = .callback
+        var attempt: Int?
+        switch call.status {
+        case .unroutable: outcome = .unroutable
+        case .connected, .ended:
+            // A resent event gets the call's state and nothing to dial. An ended call that was
+            // never answered is one whose caller could not be called back.
+            attempt = call.attempts.first { $0.outcome == .answered }?.seq
+            outcome = attempt == nil ? .unreturnable : call.status == .connected ? .connected : .ended
+        case .ringing:
+            if let current = call.latestAttempt, current.outcome == nil {
+                let p = try fetchProvider(current.providerID, db: db)
+                provider = RouteResult.OfferedProvider(id: p.id, name: p.name, phone: p.phone)
+                outcome = .offer
+                attempt = current.seq
+            }
+        case .callback: break
+        }
+        return RouteResult(
+            callID: callID, kind: CallKind(rawValue: call.kind) ?? .unroutable, outcome: outcome, provider: provider,
+            attempt: attempt,
+            fallbacks: outcome == .offer ? planned.filter { !tried.contains($0) } : [], sticky: first.sticky,
+            strategy: first.strategy ?? "none", candidates: decision.verdicts,
+            callbackID: outcome == .callback ? callback?["id"] : nil,
+            callbackReason: outcome == .callback ? (callback?["reason"] as String?).flatMap(CallbackReason.init(rawValue:)) : nil,
+            consent: consent.map {
+                RouteResult.Consent(termsVersion: $0["terms_version"], termsSHA256: $0["terms_sha256"], record: $0["seq"])
+            }, warnings: [])
+    }
+
+    static func fetchCall(_ id: Int64, db: Database) throws -> CallRecord {
+        for table in ["calls", "attempts", "routing_decisions", "callbacks", "consent_records"] {
+            try ColumnTypes.check(table, filter: table == "calls" ? "id = ?" : "call_id = ?", arguments: [id], db: db)
+        }
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM calls WHERE id = ?", arguments: [id]) else {
+            throw RoutingError.unknownCall(String(id))
+        }
+        let decision = try StoredDecision.fetch(callID: id, db: db)
+        let callback = try Row.fetchOne(db, sql: "SELECT id, status FROM callbacks WHERE call_id = ?", arguments: [id])
+        let consent = try Row.fetchOne(
+            db, sql: "SELECT seq, terms_version FROM consent_records WHERE call_id = ? AND kind = 'consent' ORDER BY seq LIMIT 1",
+            arguments: [id])
+        func date(_ column: String) -> Date? { (row[column] as Int64?).map(Date.init(epochMilliseconds:)) }
+        return CallRecord(
+            id: id, externalID: row["external_id"], receivedAt: Date(epochMilliseconds: row["received_at"]),
+            caller: try? PhoneNumber(stored: row["caller"]), callerState: row["caller_state"], callerStateSource: row["caller_state_source"],
+            dialed: row["dialed"], kind: CallKind(rawValue: row["kind"]) ?? .unroutable,
+            status: try StateCodec.decode(row["status"], as: CallStatus.self, table: "calls", row: id, column: "status"),
+            answeredAt: date("answered_at"), answeredProviderID: row["answered_provider_id"], endedAt: date("ended_at"),
+            attempts: try attempts(callID: id, db: db), callbackID: callback?["id"],
+            callbackStatus: try (callback?["status"] as String?).map {
+                try StateCodec.decode($0, as: CallbackStatus.self, table: "callbacks", row: id, column: "status")
+            },
+            strategy: decision.strategy, sticky: decision.sticky, fallbacks: decision.fallbacks, candidates: decision.verdicts,
+            consentSeq: consent?["seq"],
+            termsVersion: consent?["terms_version"])
+    }
+}
