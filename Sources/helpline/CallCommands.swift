@@ -2,12 +2,6 @@ import ArgumentParser
 import Foundation
 import HelplineRouting
 
-/// Parses a call id argument.
-func parseCallID(_ text: String) throws -> Int64 {
-    guard let id = Int64(text.trimmingCharacters(in: .whitespaces)), id > 0 else { throw RoutingError.unknownCall(text) }
-    return id
-}
-
 struct CallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
@@ -124,7 +118,7 @@ struct CallCommand: ParsableCommand {
         @Argument(help: "The call id.") var callID: String
 
         func run() throws {
-            try CallCommand.printCall(try global.open().call(id: try parseCallID(callID)), json: output.json)
+            try CallCommand.printCall(try global.open().call(id: try parseID(callID, kind: "call")), json: output.json)
         }
     }
 
@@ -186,7 +180,7 @@ struct CallCommand: ParsableCommand {
         }
 
         func run() throws {
-            let replay = try global.open().replay(callID: try parseCallID(callID))
+            let replay = try global.open().replay(callID: try parseID(callID, kind: "call"))
             if output.json {
                 try Output.json(
                     Result(
@@ -228,7 +222,7 @@ struct CallEventInvocation: Equatable {
     var at: String?
 
     func run() throws {
-        let id = try parseCallID(callID)
+        let id = try parseID(callID, kind: "call")
         let when = try AtOption.instant(at)
         switch event {
         case .answered(let attempt):

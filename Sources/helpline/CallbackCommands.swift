@@ -33,7 +33,8 @@ struct CallbackCommand: ParsableCommand {
         @OptionGroup var at: AtOption
 
         func run() throws {
-            let c = try global.open().requestCallback(phoneField: phone, honeypot: honeypot, state: state, at: try at.instant())
+            let when = try at.instant()  // a bad --at is refused before the database is opened
+            let c = try global.open().requestCallback(phoneField: phone, honeypot: honeypot, state: state, at: when)
             if output.json { try Output.json(c) } else { print(c.id) }
         }
     }
@@ -72,8 +73,9 @@ struct CallbackCommand: ParsableCommand {
         @OptionGroup var at: AtOption
 
         func run() throws {
-            guard let callbackID = Int64(id), callbackID > 0 else { throw RoutingError.unknownCallback(id) }
-            let c = try global.open().completeCallback(id: callbackID, providerID: try parseID(provider, kind: "provider"), at: try at.instant())
+            let callbackID = try parseID(id, kind: "callback")
+            let when = try at.instant()  // a bad --at is refused before the database is opened
+            let c = try global.open().completeCallback(id: callbackID, providerID: try parseID(provider, kind: "provider"), at: when)
             try CallbackCommand.printCallback(c, json: output.json)
         }
     }
@@ -88,8 +90,9 @@ struct CallbackCommand: ParsableCommand {
         @OptionGroup var at: AtOption
 
         func run() throws {
-            guard let callbackID = Int64(id), callbackID > 0 else { throw RoutingError.unknownCallback(id) }
-            try CallbackCommand.printCallback(try global.open().abandonCallback(id: callbackID, at: try at.instant()), json: output.json)
+            let callbackID = try parseID(id, kind: "callback")
+            let when = try at.instant()  // a bad --at is refused before the database is opened
+            try CallbackCommand.printCallback(try global.open().abandonCallback(id: callbackID, at: when), json: output.json)
         }
     }
 }

@@ -156,7 +156,8 @@ struct ConsentCommand: ParsableCommand {
 
         func run() throws {
             let number = try PhoneNumber(parsing: caller)
-            let (record, closed) = try global.open().revokeConsent(caller: number, at: try at.instant())
+            let when = try at.instant()  // a bad --at is refused before the database is opened
+            let (record, closed) = try global.open().revokeConsent(caller: number, at: when)
             if output.json { return try Output.json(Result(seq: record.seq, hash: record.hash, closed_callbacks: closed)) }
             print(
                 "revocation recorded as ledger record \(record.seq); closed callbacks: \(closed.isEmpty ? "none" : closed.map(String.init).joined(separator: ", "))"

@@ -54,7 +54,8 @@ struct ListingCommand: ParsableCommand {
         @Argument(help: "The listing id.") var id: String
 
         func run() throws {
-            let listing = try global.open().removeListing(id: try parseID(id, kind: "listing"), at: try at.instant())
+            let when = try at.instant()  // a bad --at is refused before the database is opened
+            let listing = try global.open().removeListing(id: try parseID(id, kind: "listing"), at: when)
             if output.json { try Output.json(listing) } else { print("listing \(listing.id) (\(listing.name)) is removed") }
         }
     }

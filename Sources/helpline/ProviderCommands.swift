@@ -29,14 +29,6 @@ struct ProviderFlags: ParsableArguments {
     }
 }
 
-/// Parses an id argument; text that is not an id is reported as an unknown id (exit 65).
-func parseID(_ text: String, kind: String) throws -> Int64 {
-    guard let id = Int64(text.trimmingCharacters(in: .whitespaces)), id > 0 else {
-        throw StoreError.notFound(kind: kind, id: text)
-    }
-    return id
-}
-
 struct ProviderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "provider",
@@ -161,7 +153,8 @@ struct ProviderCommand: ParsableCommand {
         @Argument(help: "The provider id.") var id: String
 
         func run() throws {
-            let p = try global.open().pauseProvider(id: try parseID(id, kind: "provider"), at: try at.instant())
+            let when = try at.instant()  // a bad --at is refused before the database is opened
+            let p = try global.open().pauseProvider(id: try parseID(id, kind: "provider"), at: when)
             if output.json { try Output.json(p) } else { print("provider \(p.id) (\(p.name)) is paused") }
         }
     }
@@ -176,7 +169,8 @@ struct ProviderCommand: ParsableCommand {
         @Argument(help: "The provider id.") var id: String
 
         func run() throws {
-            let p = try global.open().resumeProvider(id: try parseID(id, kind: "provider"), at: try at.instant())
+            let when = try at.instant()  // a bad --at is refused before the database is opened
+            let p = try global.open().resumeProvider(id: try parseID(id, kind: "provider"), at: when)
             if output.json { try Output.json(p) } else { print("provider \(p.id) (\(p.name)) is active") }
         }
     }
@@ -192,7 +186,8 @@ struct ProviderCommand: ParsableCommand {
         @Argument(help: "The provider id.") var id: String
 
         func run() throws {
-            let p = try global.open().removeProvider(id: try parseID(id, kind: "provider"), at: try at.instant())
+            let when = try at.instant()  // a bad --at is refused before the database is opened
+            let p = try global.open().removeProvider(id: try parseID(id, kind: "provider"), at: when)
             if output.json { try Output.json(p) } else { print("provider \(p.id) (\(p.name)) is removed") }
         }
     }

@@ -19,7 +19,8 @@ struct StatsCommand: ParsableCommand {
     @OptionGroup var at: AtOption
 
     func run() throws {
-        let banner = try global.open().banner(days: days, minCalls: minCalls, at: try at.instant())
+        let when = try at.instant()  // a bad --at is refused before the database is opened
+        let banner = try global.open().banner(days: days, minCalls: minCalls, at: when)
         if output.json { return try Output.json(banner) }
         if let line = banner.line {
             print(line)

@@ -75,8 +75,8 @@ struct RouteInvocation: Equatable {
     var at: String?
 
     func run() throws {
-        let result = try database.open().route(
-            to: to, from: from, callerState: callerState, at: try AtOption.instant(at), externalID: externalID)
+        let when = try AtOption.instant(at)  // a bad --at is refused before the database is opened
+        let result = try database.open().route(to: to, from: from, callerState: callerState, at: when, externalID: externalID)
         try RouteCommand.print(result, json: json)
     }
 }

@@ -78,4 +78,21 @@ struct SmallPointsTests {
         #expect(r.status == 74, "\(r.stderr)")
         #expect(r.stderr.hasPrefix("error: database \(db) is corrupt: the schema is damaged (no such table: callbacks)"))
     }
+
+    @Test("a bad --at is refused (65) before the database is opened, and ids go through one parser")
+    func atBeforeOpen() throws {
+        let dir = try TempDir()
+        let missing = dir.path("missing.sqlite")
+        for args in [
+            ["route", "--to", "8009151270", "--from", "2125550100", "--at", "yesterday-ish"],
+            ["call", "answered", "1", "--at", "not a time"], ["provider", "pause", "1", "--at", "noon"],
+        ] {
+            let r = try CLI.run(args, db: missing)
+            #expect(r.status == 65, "\(args): \(r.stderr)")
+            #expect(r.stderr.hasPrefix("error: invalid date"), "\(args): \(r.stderr)")
+        }
+        let db = try CLI.newDatabase(dir)
+        #expect(try CLI.run(["call", "show", "x1"], db: db).stderr.hasPrefix("error: no call with id 'x1'"))
+        #expect(try CLI.run(["callback", "abandon", "0"], db: db).stderr.hasPrefix("error: no callback with id '0'"))
+    }
 }

@@ -77,7 +77,7 @@ extension Helpline {
             if let number = dialedNumber, let l = config.listingsByNumber[number.e164], let p = config.providers[l.providerID] {
                 listing = l
                 guard let candidate = try Self.candidates([p], members: nil, at: when, options: options, db: db).first
-                else { throw StoreError.sqlite(code: 0, message: "no candidate for listing \(l.id)") }
+                else { throw StoreError.invariant("no candidate for listing \(l.id)") }
                 input.target = .listing(l, candidate)
             } else if let number = dialedNumber, let h = config.helplinesByNumber[number.e164] {
                 helpline = h

@@ -164,7 +164,7 @@ public final class Helpline: Sendable {
                     result = try body(db)
                     return .commit
                 }
-                guard let result else { throw StoreError.sqlite(code: 0, message: "transaction returned no result") }
+                guard let result else { throw StoreError.invariant("a write transaction returned no result") }
                 return result
             }
         } catch {

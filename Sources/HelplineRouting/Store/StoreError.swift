@@ -40,6 +40,8 @@ public enum StoreError: HelplineError, Equatable {
     case conflict(String, hint: String?)
     /// An unexpected SQLite error: a bug in this library.
     case sqlite(code: Int32, message: String)
+    /// One of this library's own rules did not hold (a bug, not bad data or a bad file).
+    case invariant(String)
 
     public var category: ErrorCategory {
         switch self {
@@ -48,7 +50,7 @@ public enum StoreError: HelplineError, Equatable {
             return .io
         case .busy: return .unavailable
         case .notFound, .numberInUse, .conflict: return .badData
-        case .sqlite: return .internal
+        case .sqlite, .invariant: return .internal
         }
     }
 
@@ -79,6 +81,7 @@ public enum StoreError: HelplineError, Equatable {
         case .numberInUse(let number, let usedBy): return "\(number) is already \(usedBy)"
         case .conflict(let message, _): return message
         case .sqlite(let code, let message): return "unexpected SQLite error \(code): \(message)"
+        case .invariant(let what): return "internal error: \(what)"
         }
     }
 
@@ -101,7 +104,7 @@ public enum StoreError: HelplineError, Equatable {
         case .notFound(let kind, _): return "list the \(kind)s to see the ids"
         case .numberInUse: return "each dialed number is one listing or one helpline; remove the other first"
         case .conflict(_, let hint): return hint
-        case .sqlite: return "this is a bug; please report it with the command that caused it"
+        case .sqlite, .invariant: return "this is a bug; please report it with the command that caused it"
         }
     }
 
@@ -129,7 +132,7 @@ public enum StoreError: HelplineError, Equatable {
         case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH: return StoreError.cannotOpen(path: path, reason: message)
         case .SQLITE_IOERR:
             // SQLite reports a full disk during WAL writes as an I/O error with errno ENOSPC.
-            if dbError.extendedResultCode.rawValue == 13 || message.localizedCaseInsensitiveContains("disk is full") {
+            if message.localizedCaseInsensitiveContains("disk is full") {
                 return StoreError.diskFull(path: path)
             }
             return StoreError.io(path: path, reason: message)
