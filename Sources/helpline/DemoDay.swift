@@ -1,29 +1,30 @@
 import Foundation
+import HelplineRouting
 
 /// Builds a realistic demo database: the helpline's three advertisers, their listings, the
 /// general number and the terms, then a simulated day of calls with answers, no-answers,
 /// failovers, callbacks, repeat callers, calls after hours and web-form requests (one of them
 /// a bot caught by the honeypot). Every event goes through the same API a telephony service uses.
-public struct DemoDay: Sendable {
+struct DemoDay: Sendable {
     /// What the simulation did, beside what the daily report shows.
-    public struct Summary: Sendable {
-        public var report: DailyReport
-        public var path: String
-        public var botsRejected: Int
-        public var callbacksReturnedBySimulation: Int
+    struct Summary: Sendable {
+        var report: DailyReport
+        var path: String
+        var botsRejected: Int
+        var callbacksReturnedBySimulation: Int
     }
 
-    public var calls: Int
-    public var day: LocalDate
-    public var zone: TimeZone
-    public var seed: UInt64
+    var calls: Int
+    var day: LocalDate
+    var zone: TimeZone
+    var seed: UInt64
 
     /// - Parameters:
     ///   - calls: how many calls to simulate (1-100000).
     ///   - day: the day to simulate.
     ///   - zone: the helpline's zone.
     ///   - seed: the simulation's random seed; the same seed gives the same day.
-    public init(calls: Int, day: LocalDate, zone: TimeZone, seed: UInt64 = 2026) {
+    init(calls: Int, day: LocalDate, zone: TimeZone, seed: UInt64 = 2026) {
         self.calls = calls
         self.day = day
         self.zone = zone
@@ -33,7 +34,7 @@ public struct DemoDay: Sendable {
     /// Builds the database at `path` (which must not exist yet) and simulates the day.
     ///
     /// - Throws: `InputError` for a call count out of range; `StoreError` when the file can't be written.
-    public func build(at path: String, options base: Helpline.Options = Helpline.Options()) throws -> Summary {
+    func build(at path: String, options base: Helpline.Options = Helpline.Options()) throws -> Summary {
         guard (1...100_000).contains(calls) else {
             throw InputError.outOfRange(field: "calls", value: String(calls), allowed: "1-100000")
         }

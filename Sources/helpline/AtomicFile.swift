@@ -1,4 +1,5 @@
 import Foundation
+import HelplineRouting
 
 #if canImport(Glibc)
     import Glibc
@@ -7,11 +8,11 @@ import Foundation
 #endif
 
 /// Writes files so that a reader sees the old file or the whole new one, never half of it.
-public enum AtomicFile {
+enum AtomicFile {
     /// Writes `text` to a temporary file beside `path`, flushes it to disk, and renames it over `path`.
     ///
     /// - Throws: `StoreError.cannotOpen`, `.diskFull` or `.io` naming the path; the target is untouched then.
-    public static func write(_ text: String, to path: String) throws {
+    static func write(_ text: String, to path: String) throws {
         // Only a regular file is replaced: renaming over a symlink, a FIFO or a device would
         // silently swap it for a plain file (or, for /dev/full, hide that nothing was written).
         var info = stat()
