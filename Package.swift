@@ -37,7 +37,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CSV", package: "CSV.swift"),
-            ]
+            ],
+            // Imports are internal unless marked `public import`, so GRDB's types can't leak into
+            // the API other services link by accident.
+            swiftSettings: [.enableUpcomingFeature("InternalImportsByDefault")]
         ),
         .executableTarget(
             name: "helpline",

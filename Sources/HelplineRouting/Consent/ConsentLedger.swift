@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// One entry of the append-only, hash-chained consent ledger (`consent_records`).

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// One published version of the terms of use. Immutable once published: it is what callers agreed to.

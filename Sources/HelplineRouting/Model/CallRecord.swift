@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One offer of a call to a provider.
 public struct AttemptRecord: Sendable, Hashable, Encodable {

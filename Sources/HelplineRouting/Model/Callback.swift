@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A callback owed to a caller.
 public struct Callback: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A wall-clock reading of an instant in a named zone: the fields hours and caps are judged by.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// How a helpline orders the eligible providers of a tier.
 public enum RoutingStrategy: String, Sendable, Codable, CaseIterable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Parsing and printing of instants as ISO 8601 with an offset, the form the CLI and JSON use.
 public enum Instant {

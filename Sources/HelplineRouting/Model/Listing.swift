@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A treatment center's tracking number. A call to it always goes to `providerID`.
 public struct Listing: Sendable, Hashable, Identifiable {

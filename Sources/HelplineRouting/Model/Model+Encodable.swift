@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 // The JSON forms of the model: snake_case keys, phone numbers in E.164, instants as ISO 8601
 // with an offset (the encoder's date strategy). These are part of the CLI contract.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Whether a provider takes calls.
 public enum ProviderStatus: String, Sendable, Codable, CaseIterable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where a call stands, as stored in `calls.status`.
 public enum CallStatus: String, Sendable, Hashable, CaseIterable, Codable {

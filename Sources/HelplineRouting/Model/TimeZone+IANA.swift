@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 extension TimeZone {
     /// Parses an IANA zone name such as `America/New_York`.

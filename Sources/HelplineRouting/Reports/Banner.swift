@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// The public banner, "Response time about 1 min | Response rate 90%", computed from logged calls.

@@ -1,5 +1,5 @@
 import CSV
-import Foundation
+public import Foundation
 
 extension DailyReport: Encodable {
     enum CodingKeys: String, CodingKey {

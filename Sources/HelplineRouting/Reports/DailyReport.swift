@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// How one day served its callers: the numbers behind `helpline report daily`.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// Each provider's entitlement over a period: the sum of the shares recorded in the non-sticky

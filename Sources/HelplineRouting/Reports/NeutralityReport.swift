@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// The proof that routing is neutral: for each provider, the pool calls it was first offered

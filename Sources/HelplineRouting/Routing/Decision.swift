@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Why a candidate was not eligible for a call.
 public enum ExclusionReason: String, Sendable, Codable, CaseIterable {

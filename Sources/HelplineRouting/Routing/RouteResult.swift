@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The answer to "where does this call go?", and to each later "no answer": the CLI's
 /// `route --json` shape.

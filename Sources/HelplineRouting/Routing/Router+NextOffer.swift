@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What `Router.nextOffer` reads: the call's plan, what was offered already, and the planned
 /// providers as they are now.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A call or callback event that can't be carried out. Every case names the call or value.
 public enum RoutingError: HelplineError, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The live counts the router reads for one provider, as of the moment of the call.
 public struct LiveCounters: Sendable, Hashable, Codable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// Checks that stored values have their columns' declared types before they are decoded.

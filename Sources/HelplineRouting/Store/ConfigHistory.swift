@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// One change of configuration, as `helpline history` and the neutrality report show it.

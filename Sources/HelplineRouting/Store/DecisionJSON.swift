@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// The JSON stored in `routing_decisions`, written by hand: it is on the routing path for every

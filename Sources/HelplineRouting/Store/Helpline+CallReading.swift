@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// Reading calls: as `call show` and `call list` print them, and as the event methods and a

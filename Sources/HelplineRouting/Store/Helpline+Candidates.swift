@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// The candidates of a decision and their live counters: read, recounted, and written per offer.

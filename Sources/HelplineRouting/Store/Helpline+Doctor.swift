@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// The invariants `helpline doctor` checks, and what it found.

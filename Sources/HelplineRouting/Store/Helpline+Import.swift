@@ -1,5 +1,5 @@
 import CSV
-import Foundation
+public import Foundation
 import GRDB
 
 extension Helpline {

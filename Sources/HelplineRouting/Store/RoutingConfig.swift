@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// The routing configuration a process caches: providers, active listings and helplines. It is
