@@ -120,23 +120,13 @@ struct DailyReportQuery {
                 SELECT id, received_at, kind, answered_at, answered_seq, sticky, caller_kind FROM calls
                 WHERE received_at >= ? AND received_at < ?
                 """, arguments: [start, end])
-        // The zone's offset changes at most twice a year: look it up again only outside the span
-        // [validFrom, validUntil) where it is known to hold.
-        var offset = 0
-        var validFrom = Int64.max
-        var validUntil = Int64.min
         while let row = try calls.next() {
             let id: Int64 = row[0]
             let received: Int64 = row[1]
             let kind: String = row[2]
             r.calls += 1
-            if received < validFrom || received >= validUntil {
-                let instant = Date(epochMilliseconds: received)
-                offset = zone.secondsFromGMT(for: instant)
-                validFrom = received
-                validUntil = zone.nextDaylightSavingTimeTransition(after: instant)?.epochMilliseconds ?? Int64.max
-            }
-            r.hours[CivilTime(localSeconds: Int(received / 1000) + offset).hour] += 1
+            // The same zone-offset cache routing uses: the offset is looked up once per DST span.
+            r.hours[CivilTime(Date(epochMilliseconds: received), in: zone).hour] += 1
             switch kind {
             case "direct": r.direct += 1
             case "pool": r.pool += 1

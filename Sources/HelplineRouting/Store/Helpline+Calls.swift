@@ -195,16 +195,16 @@ extension Helpline {
     private func offerNext(call: CallState, at when: Date, db: Database) throws {
         let first = try StoredDecision.fetch(callID: call.id, attempt: 1, db: db)
         let kind = CallKind(rawValue: call.kind) ?? .unroutable
-        let helpline = try call.helplineID.map { try Self.fetchHelpline(id: $0, db: db) }
+        let helplineNumber = try call.helplineID.map { try Self.fetchHelpline(id: $0, db: db) }
         let tried = call.attempts.map(\.providerID)
         var candidates: [Candidate] = []
-        if kind == .pool, let helpline {
+        if kind == .pool, let helplineNumber {
             let config = try routingConfig(db)
             let untried = first.fallbacks.filter { !tried.contains($0) }.compactMap { config.providers[$0] }
-            candidates = try Self.candidates(untried, members: helpline.members.map(Set.init), at: when, options: options, db: db)
+            candidates = try Self.candidates(untried, members: helplineNumber.members.map(Set.init), at: when, options: options, db: db)
         }
         let input = NextOfferInput(
-            kind: kind, strategy: first.strategy ?? "none", plan: first.fallbacks, tried: tried, maxAttempts: helpline?.maxAttempts ?? 1,
+            kind: kind, strategy: first.strategy ?? "none", plan: first.fallbacks, tried: tried, maxAttempts: helplineNumber?.maxAttempts ?? 1,
             candidates: candidates, call: IncomingCall(callerState: try call.callerState.map(USState.init(parsing:)), receivedAt: when))
         let decision = Router.nextOffer(input)
         let attempt = call.attempts.count + 1
@@ -213,7 +213,7 @@ extension Helpline {
             input: DecisionJSON.input(input, attempt: attempt), db: db)
         if let providerID = decision.offeredProviderID, let next = candidates.first(where: { $0.provider.id == providerID }) {
             try Self.recordOffer(
-                callID: call.id, seq: attempt, provider: next.provider, at: when, ringTimeout: helpline?.ringTimeoutSeconds ?? 20, db: db)
+                callID: call.id, seq: attempt, provider: next.provider, at: when, ringTimeout: helplineNumber?.ringTimeoutSeconds ?? 20, db: db)
             try db.execute(sql: "UPDATE calls SET updated_at = ? WHERE id = ?", arguments: [when.epochMilliseconds, call.id])
             return
         }

@@ -106,10 +106,10 @@ extension Helpline {
             case .pool:
                 let strategy = try RoutingStrategy(parsing: strategyName)
                 let maxAttempts = (input["m"] as? NSNumber)?.intValue ?? (plan.count + 1)
-                let helpline = HelplineNumber(
+                let helplineNumber = HelplineNumber(
                     id: 0, number: try PhoneNumber(stored: dialed), name: "", strategy: strategy, members: nil, repeatWindowDays: 0,
                     ringTimeoutSeconds: 20, maxAttempts: maxAttempts, createdAt: decidedAt, updatedAt: decidedAt)
-                routingInput.target = .helpline(helpline, candidates)
+                routingInput.target = .helpline(helplineNumber, candidates)
                 routingInput.repeatProviderID = (input["r"] as? NSNumber)?.int64Value
                 let state = (d["state_before"] as String?) ?? "{}"
                 routingInput.strategyState = StrategyState(

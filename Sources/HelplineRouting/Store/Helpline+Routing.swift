@@ -72,7 +72,7 @@ extension Helpline {
             let call = IncomingCall(callerState: resolvedState, receivedAt: when)
 
             var input = RoutingInput(call: call, target: .unknown)
-            var helpline: HelplineNumber?
+            var helplineNumber: HelplineNumber?
             var listing: Listing?
             if let number = dialedNumber, let l = config.listingsByNumber[number.e164], let p = config.providers[l.providerID] {
                 listing = l
@@ -80,7 +80,7 @@ extension Helpline {
                 else { throw StoreError.invariant("no candidate for listing \(l.id)") }
                 input.target = .listing(l, candidate)
             } else if let number = dialedNumber, let h = config.helplinesByNumber[number.e164] {
-                helpline = h
+                helplineNumber = h
                 let providers = config.providersInOrder
                 let members = h.members.map(Set.init)
                 input.target = .helpline(h, try Self.candidates(providers, members: members, at: when, options: options, db: db))
@@ -96,7 +96,7 @@ extension Helpline {
             let decision = Router.decide(input)
             let resolved = ResolvedCall(
                 dialed: dialedText, callerID: callerID, callerHash: callerHash, stateSource: stateSource, listing: listing,
-                helpline: helpline, externalID: externalID)
+                helplineNumber: helplineNumber, externalID: externalID)
             return try self.store(decision: decision, input: input, call: resolved, config: config, db: db)
         }
         if result.outcome == .unroutable {
@@ -116,7 +116,7 @@ extension Helpline {
         /// `telephony`, `area-code`, or nil when the caller has no state.
         var stateSource: String?
         var listing: Listing?
-        var helpline: HelplineNumber?
+        var helplineNumber: HelplineNumber?
         var externalID: String?
     }
 
@@ -125,7 +125,7 @@ extension Helpline {
         -> RouteResult
     {
         let (dialed, callerID, callerHash, stateSource) = (call.dialed, call.callerID, call.callerHash, call.stateSource)
-        let (listing, helpline, externalID) = (call.listing, call.helpline, call.externalID)
+        let (listing, helplineNumber, externalID) = (call.listing, call.helplineNumber, call.externalID)
         let when = input.call.receivedAt
         let ms = when.epochMilliseconds
         var callbackReason: CallbackReason?
@@ -142,7 +142,7 @@ extension Helpline {
                 """
         ).execute(arguments: [
             externalID, ms, callerID.stored, callerHash, input.call.callerState?.code, stateSource, dialed,
-            decision.kind.rawValue, listing?.id, helpline?.id, status.rawValue, decision.sticky, ms, callerID.kind, unreturnable ? ms : nil,
+            decision.kind.rawValue, listing?.id, helplineNumber?.id, status.rawValue, decision.sticky, ms, callerID.kind, unreturnable ? ms : nil,
         ])
         let callID = db.lastInsertedRowID
         try insertDecision(
@@ -156,25 +156,27 @@ extension Helpline {
 
         var offered: RouteResult.OfferedProvider?
         if let providerID = decision.offeredProviderID, let p = config.providers[providerID] {
-            try Self.recordOffer(callID: callID, seq: 1, provider: p, at: when, ringTimeout: helpline?.ringTimeoutSeconds ?? 20, db: db)
+            try Self.recordOffer(callID: callID, seq: 1, provider: p, at: when, ringTimeout: helplineNumber?.ringTimeoutSeconds ?? 20, db: db)
             offered = RouteResult.OfferedProvider(id: p.id, name: p.name, phone: p.phone)
         }
-        if let helpline, helpline.strategy == .weightedRoundRobin, decision.stateAfter.currentWeights != decision.stateBefore.currentWeights {
+        if let helplineNumber, helplineNumber.strategy == .weightedRoundRobin,
+            decision.stateAfter.currentWeights != decision.stateBefore.currentWeights
+        {
             let text = DecisionJSON.weights(decision.stateAfter.currentWeights)
-            weightsCache.withLock { $0[helpline.id] = (text, decision.stateAfter.currentWeights) }
+            weightsCache.withLock { $0[helplineNumber.id] = (text, decision.stateAfter.currentWeights) }
             try db.cachedStatement(
                 sql: """
                     INSERT INTO strategy_state (helpline_id, state, updated_at) VALUES (?, ?, ?)
                     ON CONFLICT (helpline_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
                     """
-            ).execute(arguments: [helpline.id, text, ms])
+            ).execute(arguments: [helplineNumber.id, text, ms])
         }
         let terms = config.terms(at: when)
         var callbackID: Int64?
         if let callbackReason, let caller = callerID.northAmerican {
             callbackID = try Self.queueCallback(
                 callID: callID, phone: caller, state: input.call.callerState, reason: callbackReason,
-                helplineID: helpline?.id, owedBy: listing?.providerID, at: when, db: db)
+                helplineID: helplineNumber?.id, owedBy: listing?.providerID, at: when, db: db)
         }
         let record = try ConsentLedger.append(
             db: db, kind: .consent, mechanism: .call, callerSHA256: callerHash, callID: callID, callbackID: callbackID, terms: terms,

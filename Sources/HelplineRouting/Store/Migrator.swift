@@ -132,12 +132,12 @@ enum Migrator {
 }
 
 /// Lowercase hex SHA-256 of a string's UTF-8 bytes.
-public func sha256Hex(_ text: String) -> String {
+func sha256Hex(_ text: String) -> String {
     sha256Hex(Data(text.utf8))
 }
 
 /// Lowercase hex SHA-256 of some bytes.
-public func sha256Hex(_ data: Data) -> String {
+func sha256Hex(_ data: Data) -> String {
     let digits: [UInt8] = Array("0123456789abcdef".utf8)
     var out = [UInt8]()
     out.reserveCapacity(64)
