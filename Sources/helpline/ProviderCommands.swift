@@ -147,32 +147,16 @@ struct ProviderCommand: ParsableCommand {
             commandName: "pause",
             abstract: "Stop offering pool calls to a provider. Its listing calls still reach it.",
             discussion: "Example: helpline provider pause 2")
-        @OptionGroup var global: GlobalOptions
-        @OptionGroup var at: AtOption
-        @OptionGroup var output: JSONFlag
-        @Argument(help: "The provider id.") var id: String
-
-        func run() throws {
-            let when = try at.instant()  // a bad --at is refused before the database is opened
-            let p = try global.open().pauseProvider(id: try parseID(id, kind: "provider"), at: when)
-            if output.json { try Output.json(p) } else { print("provider \(p.id) (\(p.name)) is paused") }
-        }
+        @OptionGroup var arguments: StatusArguments
+        func run() throws { try arguments.run(Helpline.pauseProvider(id:at:)) }
     }
 
     struct Resume: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "resume",
             abstract: "Resume a paused or auto-paused provider.", discussion: "Example: helpline provider resume 2")
-        @OptionGroup var global: GlobalOptions
-        @OptionGroup var at: AtOption
-        @OptionGroup var output: JSONFlag
-        @Argument(help: "The provider id.") var id: String
-
-        func run() throws {
-            let when = try at.instant()  // a bad --at is refused before the database is opened
-            let p = try global.open().resumeProvider(id: try parseID(id, kind: "provider"), at: when)
-            if output.json { try Output.json(p) } else { print("provider \(p.id) (\(p.name)) is active") }
-        }
+        @OptionGroup var arguments: StatusArguments
+        func run() throws { try arguments.run(Helpline.resumeProvider(id:at:)) }
     }
 
     struct Remove: ParsableCommand {
@@ -180,15 +164,22 @@ struct ProviderCommand: ParsableCommand {
             commandName: "remove",
             abstract: "Remove a provider. Removal is soft: its calls and history stay.",
             discussion: "Example: helpline provider remove 2")
+        @OptionGroup var arguments: StatusArguments
+        func run() throws { try arguments.run(Helpline.removeProvider(id:at:)) }
+    }
+
+    /// What pause, resume and remove share: the provider id, --at, --json, and printing the result.
+    struct StatusArguments: ParsableArguments {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var at: AtOption
         @OptionGroup var output: JSONFlag
         @Argument(help: "The provider id.") var id: String
 
-        func run() throws {
+        func run(_ change: (Helpline) -> (Int64, Date?) throws -> Provider) throws {
             let when = try at.instant()  // a bad --at is refused before the database is opened
-            let p = try global.open().removeProvider(id: try parseID(id, kind: "provider"), at: when)
-            if output.json { try Output.json(p) } else { print("provider \(p.id) (\(p.name)) is removed") }
+            let providerID = try parseID(id, kind: "provider")
+            let p = try change(try global.open())(providerID, when)
+            if output.json { try Output.json(p) } else { print("provider \(p.id) (\(p.name)) is \(p.status.rawValue)") }
         }
     }
 }
