@@ -42,7 +42,7 @@ enum Fixture {
     ) -> Decision {
         Router.decide(
             RoutingInput(
-                call: call, target: .helpline(helpline(strategy: strategy, maxAttempts: maxAttempts), candidates),
+                call: call, target: .pool(PoolRules(strategy: strategy, maxAttempts: maxAttempts), candidates),
                 repeatProviderID: repeatProvider, strategyState: state))
     }
 }
@@ -106,10 +106,8 @@ struct DecisionTests {
     @Test("a listing call goes to its provider even when paused, closed and capped, with no fallback")
     func listingIsDirect() {
         let p = Fixture.provider(7, status: .paused, hours: "sat 10:00-11:00", caps: Caps(daily: 0, concurrent: 0))
-        let listing = Listing(
-            id: 3, name: "Center", number: Fixture.placeholderPhone, providerID: 7, createdAt: Date(timeIntervalSince1970: 0), removedAt: nil)
         let d = Router.decide(
-            RoutingInput(call: Fixture.call(), target: .listing(listing, Candidate(provider: p, counters: LiveCounters(day: 50, concurrent: 9)))))
+            RoutingInput(call: Fixture.call(), target: .listing(Candidate(provider: p, counters: LiveCounters(day: 50, concurrent: 9)))))
         #expect(d.kind == .direct)
         #expect(d.outcome == .offer(providerID: 7))
         #expect(d.fallbacks.isEmpty)

@@ -22,14 +22,14 @@ public enum Router {
             return Decision(
                 kind: .unroutable, outcome: .unroutable, fallbacks: [], sticky: false, strategy: "none", verdicts: [], tier: nil,
                 stateBefore: input.strategyState, stateAfter: input.strategyState)
-        case .listing(_, let candidate):
+        case .listing(let candidate):
             let p = candidate.provider
             return Decision(
                 kind: .direct, outcome: .offer(providerID: p.id), fallbacks: [], sticky: false, strategy: "direct",
                 verdicts: [Verdict(providerID: p.id, tier: p.priority, reason: nil, share: 1, weight: 1)], tier: p.priority,
                 stateBefore: input.strategyState, stateAfter: input.strategyState, topTier: p.priority, tierWeight: 1)
-        case .helpline(let helplineNumber, let candidates):
-            return decidePool(helplineNumber: helplineNumber, candidates: candidates, input: input)
+        case .pool(let rules, let candidates):
+            return decidePool(rules: rules, candidates: candidates, input: input)
         }
     }
 
@@ -49,7 +49,7 @@ public enum Router {
         return nil
     }
 
-    private static func decidePool(helplineNumber: HelplineNumber, candidates: [Candidate], input: RoutingInput) -> Decision {
+    private static func decidePool(rules: PoolRules, candidates: [Candidate], input: RoutingInput) -> Decision {
         // Work on indices into `candidates`: a candidate carries a whole provider, and copying
         // fifty of them several times per call would cost more than the decision itself.
         var order = [Int](candidates.indices.filter { candidates[$0].provider.status != .removed })
@@ -66,7 +66,7 @@ public enum Router {
         let tierOrder = tiers.keys.sorted()
         var state = input.strategyState
         var rng = SplitMix64(seed: state.seed)
-        let strategy = helplineNumber.strategy
+        let strategy = rules.strategy
         let topTier = tierOrder.first
         let tierWeight = topTier.map { t in tiers[t, default: []].reduce(0) { $0 + candidates[$1].provider.weight } } ?? 0
 
@@ -101,7 +101,7 @@ public enum Router {
         }
         let chosenTier = eligible.first { candidates[$0].provider.id == chosen }.map { candidates[$0].provider.priority } ?? topTier
         return Decision(
-            kind: .pool, outcome: .offer(providerID: chosen), fallbacks: Array(ranked.prefix(max(0, helplineNumber.maxAttempts - 1))),
+            kind: .pool, outcome: .offer(providerID: chosen), fallbacks: Array(ranked.prefix(max(0, rules.maxAttempts - 1))),
             sticky: stickyID != nil, strategy: strategy.rawValue, verdicts: verdicts, tier: chosenTier,
             stateBefore: input.strategyState, stateAfter: state, topTier: topTier, tierWeight: tierWeight)
     }

@@ -50,14 +50,26 @@ public struct IncomingCall: Sendable, Hashable {
     }
 }
 
-/// What the dialed number resolved to.
+/// What the dialed number resolved to, with only what the router reads of it.
 public enum RoutingTarget: Sendable, Hashable {
-    /// A listing's number: it always goes to its provider.
-    case listing(Listing, Candidate)
-    /// A general helpline number and every provider that is not removed.
-    case helpline(HelplineNumber, [Candidate])
+    /// A listing's number: it always goes to its provider, the one candidate.
+    case listing(Candidate)
+    /// A general helpline number: its routing rules and every provider that is not removed.
+    case pool(PoolRules, [Candidate])
     /// Neither a listing nor a helpline.
     case unknown
+}
+
+/// What the router reads of a helpline number.
+public struct PoolRules: Sendable, Hashable {
+    public var strategy: RoutingStrategy
+    /// The most offers a call gets, the first included: fallbacks are cut to one less.
+    public var maxAttempts: Int
+
+    public init(strategy: RoutingStrategy, maxAttempts: Int) {
+        self.strategy = strategy
+        self.maxAttempts = maxAttempts
+    }
 }
 
 /// The strategy state the router reads: smooth WRR's current weights per provider, and the

@@ -125,13 +125,13 @@ enum DecisionJSON {
         let candidates: [Candidate]
         switch input.target {
         case .unknown: candidates = []
-        case .listing(_, let c): candidates = [c]
-        case .helpline(_, let cs): candidates = cs
+        case .listing(let c): candidates = [c]
+        case .pool(_, let cs): candidates = cs
         }
         var w = CompactJSON(capacity: candidates.count * 44 + 40)
-        if case .helpline(let h, _) = input.target {
+        if case .pool(let rules, _) = input.target {
             w.raw("{\"m\":")
-            w.int(h.maxAttempts)
+            w.int(rules.maxAttempts)
             w.raw(",\"s\":")
         } else {
             w.raw("{\"s\":")

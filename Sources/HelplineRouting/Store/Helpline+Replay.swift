@@ -94,22 +94,14 @@ extension Helpline {
                     call: call))
         } else {
             var routingInput = RoutingInput(call: call, target: .unknown)
-            // The dialed number, which a listing or helpline value carries (the router reads neither).
-            let dialed: String = (d["dialed"] as String?) ?? ""
+            // Exactly what the decision read: no listing or helpline value is made up.
             switch kind {
             case .direct:
-                if let c = candidates.first {
-                    let listing = Listing(
-                        id: 0, name: "", number: try PhoneNumber(stored: dialed), providerID: c.provider.id, createdAt: decidedAt, removedAt: nil)
-                    routingInput.target = .listing(listing, c)
-                }
+                if let c = candidates.first { routingInput.target = .listing(c) }
             case .pool:
                 let strategy = try RoutingStrategy(parsing: strategyName)
                 let maxAttempts = (input["m"] as? NSNumber)?.intValue ?? (plan.count + 1)
-                let helplineNumber = HelplineNumber(
-                    id: 0, number: try PhoneNumber(stored: dialed), name: "", strategy: strategy, members: nil, repeatWindowDays: 0,
-                    ringTimeoutSeconds: 20, maxAttempts: maxAttempts, createdAt: decidedAt, updatedAt: decidedAt)
-                routingInput.target = .helpline(helplineNumber, candidates)
+                routingInput.target = .pool(PoolRules(strategy: strategy, maxAttempts: maxAttempts), candidates)
                 routingInput.repeatProviderID = (input["r"] as? NSNumber)?.int64Value
                 let state = (d["state_before"] as String?) ?? "{}"
                 routingInput.strategyState = StrategyState(

@@ -78,12 +78,14 @@ extension Helpline {
                 listing = l
                 guard let candidate = try Self.candidates([p], members: nil, at: when, options: options, db: db).first
                 else { throw StoreError.invariant("no candidate for listing \(l.id)") }
-                input.target = .listing(l, candidate)
+                input.target = .listing(candidate)
             } else if let number = dialedNumber, let h = config.helplinesByNumber[number.e164] {
                 helplineNumber = h
                 let providers = config.providersInOrder
                 let members = h.members.map(Set.init)
-                input.target = .helpline(h, try Self.candidates(providers, members: members, at: when, options: options, db: db))
+                input.target = .pool(
+                    PoolRules(strategy: h.strategy, maxAttempts: h.maxAttempts),
+                    try Self.candidates(providers, members: members, at: when, options: options, db: db))
                 if let caller {
                     input.repeatProviderID = try Self.repeatProvider(
                         caller: caller, helplineID: h.id, windowDays: h.repeatWindowDays, at: when, db: db)
