@@ -14,6 +14,7 @@ args=()
 for a in "$@"; do
   case "$a" in
     --quick|--keep) args+=("$a") ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "usage: Scripts/bench.sh [--quick] [--keep]" >&2; exit 64 ;;
   esac
 done

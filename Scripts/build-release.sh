@@ -9,6 +9,10 @@
 # their static archives when they are installed (libsqlite3-dev, libstdc++-dev), so the loader
 # relocates no shared library but libc's. The result needs nothing but glibc at run time.
 set -euo pipefail
+case "${1:-}" in
+  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -*) echo "build-release: unknown option $1 (see --help)" >&2; exit 64 ;;
+esac
 cd "$(dirname "$0")/.."
 scratch=.build-static
 libs="$scratch/static-libs"

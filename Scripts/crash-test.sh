@@ -7,6 +7,10 @@
 #
 #   Scripts/crash-test.sh [KILLS] [MAX_DELAY_TENTHS]     (defaults: 60 kills, up to 0.9 s apart)
 set -euo pipefail
+case "${1:-}" in
+  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -*) echo "crash-test: unknown option $1 (see --help)" >&2; exit 64 ;;
+esac
 set -m  # each background loop gets its own process group, so one kill stops the loop and its child
 cd "$(dirname "$0")/.."
 kills=${1:-60}

@@ -5,6 +5,10 @@
 #
 #   Scripts/fuzz.sh [COUNT] [CLI_COUNT]      (defaults: 8000 and 400, about 112,000 inputs)
 set -euo pipefail
+case "${1:-}" in
+  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -*) echo "fuzz: unknown option $1 (see --help)" >&2; exit 64 ;;
+esac
 cd "$(dirname "$0")/.."
 count=${1:-8000}
 cli=${2:-400}

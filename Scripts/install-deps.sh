@@ -3,6 +3,12 @@
 # Debian/Ubuntu: libsqlite3-dev (GRDB links the system SQLite), sqlite3 and jq (scripts and the
 # contract smoke test). Safe to rerun.
 set -euo pipefail
+for a in "$@"; do
+  case "$a" in
+    -h|--help) echo "usage: Scripts/install-deps.sh [DEBIAN-PACKAGE...]   installs libsqlite3-dev, sqlite3, jq and any packages named, when missing"; exit 0 ;;
+    -*) echo "install-deps: unknown option $a (see --help)" >&2; exit 64 ;;
+  esac
+done
 need=()
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || need+=(libsqlite3-dev)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)

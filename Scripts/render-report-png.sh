@@ -6,6 +6,10 @@
 # Installs Debian's chromium when it is missing. The report is self-contained (inline CSS and
 # SVG, no script), so the render needs no network.
 set -euo pipefail
+case "${1:-}" in
+  -h|--help) echo "usage: Scripts/render-report-png.sh REPORT.html OUT.png [WIDTH]   renders with headless Chromium"; exit 0 ;;
+  -*) echo "render-report-png: unknown option $1 (see --help)" >&2; exit 64 ;;
+esac
 html=${1:?usage: render-report-png.sh REPORT.html OUT.png [WIDTH]}
 png=${2:?usage: render-report-png.sh REPORT.html OUT.png [WIDTH]}
 width=${3:-1024}

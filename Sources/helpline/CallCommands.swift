@@ -134,7 +134,9 @@ struct CallCommand: ParsableCommand {
 
         func run() throws {
             let helpline = try global.open()
-            let zone = try tz.map(TimeZone.init(iana:)) ?? helpline.options.defaultTimeZone
+            let zone = try tz.map(TimeZone.init(iana:)) ?? helpline.defaultTimeZone
+            Output.zone = zone  // times print in the zone the day was cut in
+            Output.zone = zone  // times print in the zone the day was cut in
             let day = try LocalDate(resolving: date, in: zone, now: helpline.options.now())
             let calls = try helpline.calls(on: day, in: zone)
             if output.json { return try Output.json(calls) }

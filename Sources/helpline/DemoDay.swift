@@ -44,6 +44,8 @@ struct DemoDay: Sendable {
         options.defaultTimeZone = zone
         options.now = { start }
         let h = try Helpline(path: path, options: options)
+        // The database keeps its zone: reports on it need no --tz.
+        try h.setTimeZone(zone)
         var rng = SplitMix64(seed: seed)
 
         let ark = try h.addProvider(

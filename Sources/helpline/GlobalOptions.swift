@@ -92,7 +92,9 @@ struct DatabaseSettings: Equatable {
     /// Opens and migrates the database. A missing file is an error (`StoreError.noDatabase`)
     /// unless `create` is set, as only `init` does: a mistyped path must not look like an empty day.
     func open(migrate: Bool = true, create: Bool = false) throws -> Helpline {
-        try Helpline(path: path, options: options(migrate: migrate, create: create))
+        let helpline = try Helpline(path: path, options: options(migrate: migrate, create: create))
+        if Output.zone == nil { Output.zone = helpline.defaultTimeZone }
+        return helpline
     }
 }
 

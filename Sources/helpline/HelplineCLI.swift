@@ -22,7 +22,7 @@ struct HelplineCLI: ParsableCommand {
             """,
         version: "helpline \(HelplineCLI.version) (schema \(HelplineCLI.schemaVersion))",
         subcommands: [
-            InitCommand.self, MigrateCommand.self, ProviderCommand.self, ListingCommand.self, NumberCommand.self,
+            InitCommand.self, MigrateCommand.self, SettingsCommand.self, ProviderCommand.self, ListingCommand.self, NumberCommand.self,
             ImportCommand.self, TermsCommand.self, RouteCommand.self, CallCommand.self, CallbackCommand.self, ConsentCommand.self,
             ReportCommand.self, StatsCommand.self, DisclosureCommand.self, HistoryCommand.self, DoctorCommand.self, PurgeCommand.self,
             DemoCommand.self,

@@ -26,7 +26,8 @@ struct HistoryCommand: ParsableCommand {
             throw InputError.invalidChoice(field: "entity", value: entity, choices: ["provider", "helpline", "listing", "terms"])
         }
         let helpline = try global.open()
-        let zone = try tz.map(TimeZone.init(iana:)) ?? helpline.options.defaultTimeZone
+        let zone = try tz.map(TimeZone.init(iana:)) ?? helpline.defaultTimeZone
+        Output.zone = zone  // times print in the zone the day was cut in
         let now = helpline.options.now()
         let start = try from.map { try LocalDate(resolving: $0, in: zone, now: now).start(in: zone) }
         let end = try to.map { try LocalDate(resolving: $0, in: zone, now: now).next.start(in: zone) }

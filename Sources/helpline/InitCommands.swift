@@ -6,14 +6,58 @@ struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create or migrate the database and print its schema version.",
-        discussion: "Example: helpline init --db /var/lib/helpline/helpline.sqlite")
+        discussion: """
+            --tz stores the helpline's zone in the database: reports, listings and providers added
+            without a zone use it unless --tz or $HELPLINE_TZ says otherwise (see `helpline settings`).
+            Example: helpline init --db /var/lib/helpline/helpline.sqlite --tz America/New_York
+            """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONFlag
+    @Option(help: ArgumentHelp("The helpline's IANA zone, kept in the database.", valueName: "zone")) var tz: String?
 
     func run() throws {
-        let status = try global.open(create: true).migrationStatus()
+        let zone = try tz.map(TimeZone.init(iana:))
+        let helpline = try global.open(create: true)
+        if let zone { try helpline.setTimeZone(zone) }
+        let status = try helpline.migrationStatus()
         if output.json { return try Output.json(status) }
         print("schema version \(status.schemaVersion)")
+        if let zone { print("time zone \(zone.identifier)") }
+    }
+}
+
+struct SettingsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "settings",
+        abstract: "Show or change the settings the database keeps: the helpline's time zone.",
+        discussion: """
+            Reports, listings and providers added without a zone use the stored zone unless --tz or
+            $HELPLINE_TZ says otherwise; without one, the machine's zone is used.
+            Examples:
+              helpline settings
+              helpline settings --tz America/Chicago
+            """)
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: JSONFlag
+    @Option(help: ArgumentHelp("Store this IANA zone as the helpline's zone.", valueName: "zone")) var tz: String?
+
+    struct Shown: Encodable {
+        let time_zone: String?
+        let effective_time_zone: String
+    }
+
+    func run() throws {
+        let zone = try tz.map(TimeZone.init(iana:))
+        let helpline = try global.open()
+        if let zone { try helpline.setTimeZone(zone) }
+        let stored = helpline.storedTimeZone?.identifier
+        if output.json {
+            return try Output.json(Shown(time_zone: stored, effective_time_zone: helpline.defaultTimeZone.identifier))
+        }
+        print("time zone: \(stored ?? "(not set; the machine's zone is used)")")
+        if helpline.defaultTimeZone.identifier != stored {
+            print("in effect: \(helpline.defaultTimeZone.identifier) (from $HELPLINE_TZ or the machine)")
+        }
     }
 }
 

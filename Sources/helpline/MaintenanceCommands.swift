@@ -80,7 +80,8 @@ struct PurgeCommand: ParsableCommand {
 
     func run() throws {
         let helpline = try global.open()
-        let zone = try tz.map(TimeZone.init(iana:)) ?? helpline.options.defaultTimeZone
+        let zone = try tz.map(TimeZone.init(iana:)) ?? helpline.defaultTimeZone
+        Output.zone = zone  // times print in the zone the day was cut in
         let instant = try (try? LocalDate(parsing: before).start(in: zone)) ?? Instant.parse(before)
         let result = try helpline.purge(before: instant, dryRun: dryRun, in: zone)
         if output.json { return try Output.json(result) }

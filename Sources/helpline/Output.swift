@@ -3,10 +3,15 @@ import HelplineRouting
 
 /// Printing helpers shared by the commands.
 enum Output {
-    /// Prints `value` as JSON, instants with the offsets of the default zone.
+    /// The zone instants are printed in: the day's zone when a command cut one (`--tz`), else the
+    /// database's. One process runs one command, so one value serves it.
+    nonisolated(unsafe) static var zone: TimeZone?
+
+    static var displayZone: TimeZone { zone ?? (try? DatabaseSettings.defaultTimeZone()) ?? .current }
+
+    /// Prints `value` as JSON, instants with the offsets of the display zone.
     static func json(_ value: some Encodable) throws {
-        let zone = (try? DatabaseSettings.defaultTimeZone()) ?? .current
-        print(try JSONOutput(zone: zone).string(value))
+        print(try JSONOutput(zone: displayZone).string(value))
     }
 
     /// Prints rows as a table with aligned columns.
@@ -19,10 +24,10 @@ enum Output {
         FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
     }
 
-    /// An instant for people: ISO 8601 in the default zone.
+    /// An instant for people: ISO 8601 in the display zone.
     static func time(_ date: Date?) -> String {
         guard let date else { return "-" }
-        return Instant.format(date, in: (try? DatabaseSettings.defaultTimeZone()) ?? .current)
+        return Instant.format(date, in: displayZone)
     }
 
     static func optional(_ value: Int?) -> String { value.map(String.init) ?? "-" }

@@ -29,7 +29,9 @@ struct ReportCommand: ParsableCommand {
 
         func run() throws {
             let helpline = try global.open()
-            let zone = try tz.map(TimeZone.init(iana:)) ?? helpline.options.defaultTimeZone
+            let zone = try tz.map(TimeZone.init(iana:)) ?? helpline.defaultTimeZone
+            Output.zone = zone  // times print in the zone the day was cut in
+            Output.zone = zone  // times print in the zone the day was cut in
             let day = try LocalDate(resolving: date, in: zone, now: helpline.options.now())
             let chosen = output.json ? .json : try format.map(ReportFormat.init(parsing:)) ?? .text
             let text = try helpline.dailyReport(for: day, in: zone).render(chosen)
@@ -62,7 +64,9 @@ struct ReportCommand: ParsableCommand {
 
         func run() throws {
             let helpline = try global.open()
-            let zone = try tz.map(TimeZone.init(iana:)) ?? helpline.options.defaultTimeZone
+            let zone = try tz.map(TimeZone.init(iana:)) ?? helpline.defaultTimeZone
+            Output.zone = zone  // times print in the zone the day was cut in
+            Output.zone = zone  // times print in the zone the day was cut in
             let now = helpline.options.now()
             let last = try to.map { try LocalDate(resolving: $0, in: zone, now: now) } ?? LocalDate(now, in: zone).previous
             var first = last

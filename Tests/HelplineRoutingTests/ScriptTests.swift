@@ -94,3 +94,91 @@ struct BenchSetupTests {
         #expect(try h.doctor().isClean)
     }
 }
+
+@Suite("Installing and running like production")
+struct InstallTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Runs a program with exactly `environment` (as cron does), returning its status and output.
+    static func run(_ program: String, _ arguments: [String], environment: [String: String]) throws -> CommandResult {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: program)
+        p.arguments = arguments
+        p.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return CommandResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    @Test(
+        "every script answers --help (0) and refuses an unknown flag (64)",
+        arguments: [
+            "daily-report.sh", "install.sh", "install-deps.sh", "render-report-png.sh", "bench.sh", "crash-test.sh", "fuzz.sh",
+            "build-release.sh", "build-docs.sh",
+        ])
+    func scriptsAnswerHelp(script: String) throws {
+        let path = Self.root.appendingPathComponent("Scripts/\(script)").path
+        let env = ["PATH": "/usr/bin:/bin"]
+        let help = try Self.run("/bin/bash", [path, "--help"], environment: env)
+        #expect(help.status == 0, "\(script): \(help.stderr)")
+        #expect(!help.stdout.isEmpty)
+        let bad = try Self.run("/bin/bash", [path, "--no-such-flag"], environment: env)
+        #expect(bad.status == 64, "\(script): \(bad.stderr)")
+    }
+
+    @Test("the installed layout's daily-report.sh runs under cron's bare environment; a mistyped database path is 74 and writes nothing")
+    func installedDailyReportUnderCron() throws {
+        let dir = try TempDir()
+        let prefix = dir.path("opt/helpline")
+        let install = try Self.run(
+            "/bin/bash", [Self.root.appendingPathComponent("Scripts/install.sh").path, "--prefix", prefix, "--binary", CLI.binary.path],
+            environment: ["PATH": "/usr/bin:/bin"])
+        #expect(install.status == 0, "\(install.stderr)")
+        #expect(install.stdout.contains("5 0 * * * HELPLINE_DB="))
+        for file in [
+            "bin/helpline", "bin/daily-report.sh", "share/bash-completion/completions/helpline", "share/doc/helpline/help/helpline.txt",
+            "share/doc/helpline/help/helpline-report-daily.txt",
+        ] {
+            #expect(FileManager.default.fileExists(atPath: "\(prefix)/\(file)"), "\(file)")
+        }
+        // Idempotent.
+        #expect(
+            try Self.run(
+                "/bin/bash", [Self.root.appendingPathComponent("Scripts/install.sh").path, "--prefix", prefix, "--binary", CLI.binary.path],
+                environment: ["PATH": "/usr/bin:/bin"]
+            ).status == 0)
+        // A database whose zone is stored in it, with one call yesterday at noon there.
+        let db = dir.path("helpline.sqlite")
+        let hl = "\(prefix)/bin/helpline"
+        let env = ["PATH": "/usr/bin:/bin", "HELPLINE_DB": db]
+        #expect(try Self.run(hl, ["init", "--tz", "America/Los_Angeles"], environment: env).status == 0)
+        #expect(try Self.run(hl, ["provider", "add", "--name", "A", "--phone", "3035550101"], environment: env).status == 0)
+        #expect(try Self.run(hl, ["number", "add", "--number", "8009151270"], environment: env).status == 0)
+        let zone = try TimeZone(iana: "America/Los_Angeles")
+        let yesterday = LocalDate(Date(), in: zone).previous
+        let noon = Instant.format(yesterday.start(in: zone).addingTimeInterval(12 * 3600), in: zone)
+        #expect(try Self.run(hl, ["route", "--to", "8009151270", "--from", "3035550123", "--at", noon], environment: env).status == 0)
+        let reports = dir.path("reports")
+        let cron = try Self.run(
+            "/usr/bin/env", ["-i", "PATH=/usr/bin:/bin", "HELPLINE_DB=\(db)", "\(prefix)/bin/daily-report.sh", reports], environment: [:])
+        #expect(cron.status == 0, "\(cron.stderr)")
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(reports)/helpline-\(yesterday).json"))) as? [String: Any])
+        #expect(json["time_zone"] as? String == "America/Los_Angeles")
+        #expect(json["calls"] as? Int == 1)
+        // A mistyped path: 74, and no report written.
+        let typo = try Self.run(
+            "/usr/bin/env", ["-i", "PATH=/usr/bin:/bin", "HELPLINE_DB=\(db)x", "\(prefix)/bin/daily-report.sh", dir.path("typo-reports")],
+            environment: [:])
+        #expect(typo.status == 74)
+        #expect(typo.stderr.contains("error: no database at"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path("typo-reports")).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: db + "x"))
+    }
+}

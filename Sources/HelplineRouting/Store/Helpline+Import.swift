@@ -16,7 +16,7 @@ extension Helpline {
     ///   field, or `InputError.invalidCSV` for a file without a usable header. Nothing is written then.
     @discardableResult
     public func importProviders(csv: String) throws -> [Provider] {
-        let providers = try Self.parseProviderCSV(csv, defaultTimeZone: options.defaultTimeZone)
+        let providers = try Self.parseProviderCSV(csv, defaultTimeZone: defaultTimeZone)
         let now = options.now()
         return try configWrite { db in try providers.map { try Self.insertProvider($0, db: db, at: now) } }
     }

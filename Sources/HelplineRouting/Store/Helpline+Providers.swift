@@ -34,7 +34,7 @@ extension Helpline {
     /// - Throws: `InputError` for a missing or invalid field, `StoreError` when the write fails.
     @discardableResult
     public func addProvider(fields: ProviderFields) throws -> Provider {
-        try addProvider(try fields.newProvider(defaultTimeZone: options.defaultTimeZone))
+        try addProvider(try fields.newProvider(defaultTimeZone: defaultTimeZone))
     }
 
     /// Every provider, in id order.

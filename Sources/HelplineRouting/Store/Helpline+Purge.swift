@@ -49,7 +49,7 @@ extension Helpline {
     @discardableResult
     public func purge(before: Date, dryRun: Bool = false, in zone: TimeZone? = nil) throws -> PurgeResult {
         let now = options.now()
-        let zone = zone ?? options.defaultTimeZone
+        let zone = zone ?? defaultTimeZone
         let today = LocalDate(now, in: zone)
         guard before <= today.start(in: zone) else {
             throw InputError.outOfRange(

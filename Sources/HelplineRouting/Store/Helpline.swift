@@ -43,6 +43,8 @@ public final class Helpline: Sendable {
             set { explicitTimeZone = newValue }
         }
         private var explicitTimeZone: TimeZone?
+        /// The zone set through `defaultTimeZone`, if any: it outranks the database's own.
+        var zoneOverride: TimeZone? { explicitTimeZone }
         /// Where the library logs. It never bootstraps logging; by default it logs nothing.
         public var logger = Logger(label: "helpline-router", factory: { _ in SwiftLogNoOpLogHandler() })
         /// Apply pending migrations on open. Off only for tools that inspect a database as it is.
@@ -75,6 +77,8 @@ public final class Helpline: Sendable {
     let configCache = Locked<RoutingConfig?>(nil)
     /// Each helpline's last seen rotation text and its parsed weights.
     let weightsCache = Locked<[Int64: (text: String, weights: [Int64: Int])]>([:])
+    /// The database's zone (`settings.time_zone`), read on open and kept in step by `setTimeZone`.
+    let storedZone = Locked<TimeZone?>(nil)
     /// Committed candidate lists and their ids.
     let candidateSetCache = Locked<[String: Int64]>([:])
     var logger: Logger { options.logger }
@@ -110,10 +114,39 @@ public final class Helpline: Sendable {
             if options.migrate {
                 try Migrator.migrate(pool, path: path, now: options.now)
             }
+            // Before migration 0008 (a status-only open) there are no settings: the zone is unknown.
+            let stored = try? pool.read { db in
+                try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'time_zone'")
+            }
+            if let name = stored ?? nil { storedZone.withLock { $0 = TimeZone(identifier: name) } }
         } catch {
             throw StoreError.wrap(error, path: path, busyTimeout: options.busyTimeout)
         }
     }
+
+    /// The zone for days and hours in reports and listings, and for providers added without one:
+    /// the options' zone when one was given (a service's setting, or `$HELPLINE_TZ` in the CLI),
+    /// else the zone stored in the database (`setTimeZone`), else the machine's.
+    public var defaultTimeZone: TimeZone {
+        options.zoneOverride ?? storedZone.withLock { $0 } ?? .current
+    }
+
+    /// Stores the helpline's zone in the database, so every process and report uses it.
+    ///
+    /// - Throws: `StoreError` when the write fails.
+    public func setTimeZone(_ zone: TimeZone) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO settings (key, value, updated_at) VALUES ('time_zone', ?, ?)
+                    ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                    """, arguments: [zone.identifier, options.now().epochMilliseconds])
+        }
+        storedZone.withLock { $0 = zone }
+    }
+
+    /// The zone stored in the database, if one was set.
+    public var storedTimeZone: TimeZone? { storedZone.withLock { $0 } }
 
     /// The applied and pending migrations.
     ///
