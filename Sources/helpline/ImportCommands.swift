@@ -26,13 +26,14 @@ struct ImportCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Argument(help: "The CSV file.") var file: String
+        @Flag(help: "Accept phones that listed providers already answer on.") var allowSamePhone = false
 
         func run() throws {
             let data = try Output.readFile(file)
             guard let text = String(data: data, encoding: .utf8) else {
                 throw InputError.invalidCSV(reason: "the file is not UTF-8 text")
             }
-            let added = try global.open().importProviders(csv: text)
+            let added = try global.open().importProviders(csv: text, allowSamePhone: allowSamePhone)
             if output.json { return try Output.json(added) }
             print("imported \(added.count) providers: ids \(added.map { String($0.id) }.joined(separator: ", "))")
         }

@@ -67,14 +67,17 @@ struct ProviderCommand: ParsableCommand {
                   helpline provider add --name "Recovery Helpline" --phone "(212) 555-0142" \\
                     --tz America/New_York --hours "mon-fri 08:00-20:00; sat 10:00-14:00" --states NY,NJ \\
                     --weight 2 --daily-cap 40 --concurrency 3 --auto-pause-after 5
+                A second provider with the phone of one that is not removed is refused (it would double
+                that provider's share) unless --allow-same-phone says the switchboard is really shared.
                 """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var provider: ProviderFlags
         @OptionGroup var output: JSONFlag
+        @Flag(help: "Accept a phone another listed provider already answers on.") var allowSamePhone = false
 
         func run() throws {
             let fields = try provider.fields()
-            let p = try global.open().addProvider(fields: fields)
+            let p = try global.open().addProvider(fields: fields, allowSamePhone: allowSamePhone)
             if output.json { try Output.json(p) } else { print(p.id) }
         }
     }

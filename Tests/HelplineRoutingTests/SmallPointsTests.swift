@@ -95,4 +95,25 @@ struct SmallPointsTests {
         #expect(try CLI.run(["call", "show", "x1"], db: db).stderr.hasPrefix("error: no call with id 'x1'"))
         #expect(try CLI.run(["callback", "abandon", "0"], db: db).stderr.hasPrefix("error: no callback with id '0'"))
     }
+
+    @Test("a second provider with a listed provider's phone is refused (65) unless --allow-same-phone")
+    func duplicateProviders() throws {
+        let dir = try TempDir()
+        let db = try CLI.newDatabase(dir)
+        #expect(try CLI.run(["provider", "add", "--name", "ARK", "--phone", "(303) 555-0101"], db: db).status == 0)
+        let again = try CLI.run(["provider", "add", "--name", "ARK", "--phone", "3035550101"], db: db)
+        #expect(again.status == 65)
+        #expect(again.stderr.hasPrefix("error: provider 1 (ARK) already answers on +13035550101"))
+        #expect(try CLI.run(["provider", "add", "--name", "ARK 2", "--phone", "3035550101", "--allow-same-phone"], db: db).status == 0)
+        let csv = dir.path("p.csv")
+        try Data("name,phone\nNew,2125550199\nCopy,3035550101\n".utf8).write(to: URL(fileURLWithPath: csv))
+        let imported = try CLI.run(["import", "providers", csv], db: db)
+        #expect(imported.status == 65)
+        #expect(imported.stderr.contains("row 3"))
+        #expect(try CLI.run(["provider", "list", "--json"], db: db).stdout.components(separatedBy: "\"id\"").count - 1 == 2)
+        // A removed provider's phone is free again.
+        #expect(try CLI.run(["provider", "remove", "1"], db: db).status == 0)
+        #expect(try CLI.run(["provider", "remove", "2"], db: db).status == 0)
+        #expect(try CLI.run(["provider", "add", "--name", "ARK new", "--phone", "3035550101"], db: db).status == 0)
+    }
 }

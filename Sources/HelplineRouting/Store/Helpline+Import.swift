@@ -15,10 +15,19 @@ extension Helpline {
     /// - Throws: `InputError.inRow` naming the first bad row (counting the header as row 1) and
     ///   field, or `InputError.invalidCSV` for a file without a usable header. Nothing is written then.
     @discardableResult
-    public func importProviders(csv: String) throws -> [Provider] {
+    public func importProviders(csv: String, allowSamePhone: Bool = false) throws -> [Provider] {
         let providers = try Self.parseProviderCSV(csv, defaultTimeZone: defaultTimeZone)
         let now = options.now()
-        return try configWrite { db in try providers.map { try Self.insertProvider($0, db: db, at: now) } }
+        return try configWrite { db in
+            try providers.enumerated().map { index, provider in
+                do {
+                    return try Self.insertProvider(provider, allowSamePhone: allowSamePhone, db: db, at: now)
+                } catch let error as StoreError {
+                    // Name the row, as for any other bad row: the header is row 1.
+                    throw StoreError.conflict("row \(index + 2): \(error.message); nothing was imported", hint: error.hint)
+                }
+            }
+        }
     }
 
     /// Parses and validates a providers CSV file without touching the database.

@@ -4,15 +4,25 @@ import GRDB
 extension Helpline {
     /// Adds a provider.
     ///
-    /// - Parameter provider: validated settings, for example from `ProviderFields.newProvider`.
+    /// - Parameters:
+    ///   - provider: validated settings, for example from `ProviderFields.newProvider`.
+    ///   - allowSamePhone: accept a phone an active provider already answers on (a switchboard
+    ///     shared by two listed providers). Without it such a provider is refused: a duplicate
+    ///     would silently double a provider's share.
     /// - Returns: the stored provider with its new id.
-    /// - Throws: `StoreError` when the database can't be written.
+    /// - Throws: `StoreError.duplicateProvider`; `StoreError` when the database can't be written.
     @discardableResult
-    public func addProvider(_ provider: NewProvider) throws -> Provider {
-        try configWrite { db in try Self.insertProvider(provider, db: db, at: options.now()) }
+    public func addProvider(_ provider: NewProvider, allowSamePhone: Bool = false) throws -> Provider {
+        try configWrite { db in try Self.insertProvider(provider, allowSamePhone: allowSamePhone, db: db, at: options.now()) }
     }
 
-    static func insertProvider(_ p: NewProvider, db: Database, at now: Date) throws -> Provider {
+    static func insertProvider(_ p: NewProvider, allowSamePhone: Bool, db: Database, at now: Date) throws -> Provider {
+        if !allowSamePhone,
+            let existing = try Row.fetchOne(
+                db, sql: "SELECT id, name FROM providers WHERE phone = ? AND status != 'removed' ORDER BY id LIMIT 1", arguments: [p.phone.e164])
+        {
+            throw StoreError.duplicateProvider(phone: p.phone.e164, existingID: existing[0], existingName: existing[1])
+        }
         let ms = now.epochMilliseconds
         try db.execute(
             sql: """
@@ -33,8 +43,8 @@ extension Helpline {
     ///
     /// - Throws: `InputError` for a missing or invalid field, `StoreError` when the write fails.
     @discardableResult
-    public func addProvider(fields: ProviderFields) throws -> Provider {
-        try addProvider(try fields.newProvider(defaultTimeZone: defaultTimeZone))
+    public func addProvider(fields: ProviderFields, allowSamePhone: Bool = false) throws -> Provider {
+        try addProvider(try fields.newProvider(defaultTimeZone: defaultTimeZone), allowSamePhone: allowSamePhone)
     }
 
     /// Every provider, in id order.

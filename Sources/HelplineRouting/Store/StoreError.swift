@@ -36,6 +36,8 @@ public enum StoreError: HelplineError, Equatable {
     case notFound(kind: String, id: String)
     /// The number is already in use by a listing or a helpline.
     case numberInUse(number: String, usedBy: String)
+    /// A provider with this phone is already listed (and not removed).
+    case duplicateProvider(phone: String, existingID: Int64, existingName: String)
     /// The change would break a rule of the data (say, removing a provider that listings still use).
     case conflict(String, hint: String?)
     /// An unexpected SQLite error: a bug in this library.
@@ -49,7 +51,7 @@ public enum StoreError: HelplineError, Equatable {
             .readOnly, .io, .cannotWrite, .purgeIncomplete:
             return .io
         case .busy: return .unavailable
-        case .notFound, .numberInUse, .conflict: return .badData
+        case .notFound, .numberInUse, .conflict, .duplicateProvider: return .badData
         case .sqlite, .invariant: return .internal
         }
     }
@@ -79,6 +81,8 @@ public enum StoreError: HelplineError, Equatable {
                 : "purge of \(path) is incomplete: \(numbers) redacted numbers are still in the file"
         case .notFound(let kind, let id): return "no \(kind) with id \(InputError.quote(id))"
         case .numberInUse(let number, let usedBy): return "\(number) is already \(usedBy)"
+        case .duplicateProvider(let phone, let id, let name):
+            return "provider \(id) (\(name)) already answers on \(phone); a second one would double its share"
         case .conflict(let message, _): return message
         case .sqlite(let code, let message): return "unexpected SQLite error \(code): \(message)"
         case .invariant(let what): return "internal error: \(what)"
@@ -103,6 +107,7 @@ public enum StoreError: HelplineError, Equatable {
         case .cannotWrite: return "write to a regular file in a folder that exists and has space (a report replaces the file atomically)"
         case .notFound(let kind, _): return "list the \(kind)s to see the ids"
         case .numberInUse: return "each dialed number is one listing or one helpline; remove the other first"
+        case .duplicateProvider: return "update that provider instead, or pass --allow-same-phone for a switchboard two providers really share"
         case .conflict(_, let hint): return hint
         case .sqlite, .invariant: return "this is a bug; please report it with the command that caused it"
         }
