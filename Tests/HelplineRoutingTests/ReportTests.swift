@@ -64,9 +64,13 @@ struct ReportTests {
         #expect(json["unroutable"] as? Int == 1)
         #expect(json["answered"] as? Int == 3)
         #expect(json["answered_after_failover"] as? Int == 1)
-        #expect(json["callbacks_queued"] as? Int == 3)
+        // Callbacks for the day's calls (4 returned, 6 pending); the 10:00 web-form request apart.
+        #expect(json["callbacks_queued"] as? Int == 2)
         #expect(json["callbacks_returned"] as? Int == 1)
-        #expect(json["callbacks_pending"] as? Int == 2)
+        #expect(json["callbacks_pending"] as? Int == 1)
+        #expect(json["web_form_requests"] as? Int == 1)
+        #expect(json["web_form_pending"] as? Int == 1)
+        #expect(json["web_form_returned"] as? Int == 0)
         #expect(json["response_rate"] as? Double == 0.8)  // (3 answered + 1 returned) / (6 - 1)
         #expect(json["median_response_seconds"] as? Double == 20)  // of 5, 10, 30, 600
         #expect(json["p90_response_seconds"] as? Double == 600)  // nearest rank: the 4th of 4

@@ -123,6 +123,7 @@ extension Banner: Encodable {
     enum CodingKeys: String, CodingKey {
         case n, responded, windowStart = "window_start", windowEnd = "window_end", days, minCalls = "min_calls"
         case responseRate = "response_rate", medianResponseSeconds = "median_response_seconds", banner, withheld, method
+        case numerator, denominator, withheldReason = "withheld_reason"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -138,5 +139,9 @@ extension Banner: Encodable {
         try c.encode(line, forKey: .banner)
         try c.encode(line == nil, forKey: .withheld)
         try c.encode(Self.method, forKey: .method)
+        // The rate as its parts, so the public figure can be recomputed (docs/audit.md).
+        try c.encode(responded, forKey: .numerator)
+        try c.encode(calls, forKey: .denominator)
+        try c.encode(withheldReason, forKey: .withheldReason)
     }
 }

@@ -12,7 +12,8 @@ extension DailyReport {
             \(HTML.card("Response rate", Format.percent(responseRate), "answered or returned ÷ routable calls"))
             \(HTML.card("Median response", Format.seconds(medianResponseSeconds), "p90 \(Format.seconds(p90ResponseSeconds))"))
             \(HTML.card("Answered", "\(answered)", "\(answeredAfterFailover) after failover · \(sticky) repeat callers"))
-            \(HTML.card("Callbacks", "\(callbacksQueued)", "\(callbacksReturned) returned · \(callbacksPending) pending · \(unreturnable) unreturnable"))
+            \(HTML.card("Callbacks for calls", "\(callbacksQueued)", "\(callbacksReturned) returned · \(callbacksPending) pending · \(unreturnable) unreturnable"))
+            \(HTML.card("Web-form requests", "\(webFormRequests)", "\(webFormReturned) returned · \(webFormPending) pending · not calls"))
             \(HTML.card("Consent coverage", Format.percent(consentCoverage), "listing reroutes: \(listingReroutes)\(listingReroutes == 0 ? " ✓" : " ✗ must be 0")"))
             </div>
             <h2>Calls per hour</h2>

@@ -6,7 +6,8 @@ extension DailyReport: Encodable {
         case date, timeZone = "time_zone", calls, direct, pool, unroutable, answered, answeredAfterFailover = "answered_after_failover"
         case sticky, callbacksQueued = "callbacks_queued", callbacksReturned = "callbacks_returned", callbacksPending = "callbacks_pending",
             unreturnable
-        case webFormRequests = "web_form_requests", responseRate = "response_rate", medianResponseSeconds = "median_response_seconds"
+        case webFormRequests = "web_form_requests", webFormReturned = "web_form_returned", webFormPending = "web_form_pending", responseRate =
+            "response_rate", medianResponseSeconds = "median_response_seconds"
         case p90ResponseSeconds = "p90_response_seconds", consentCoverage = "consent_coverage", listingReroutes = "listing_reroutes"
         case providers, hours, definitions, ledgerHead = "ledger_head"
     }
@@ -27,6 +28,8 @@ extension DailyReport: Encodable {
         try c.encode(callbacksPending, forKey: .callbacksPending)
         try c.encode(unreturnable, forKey: .unreturnable)
         try c.encode(webFormRequests, forKey: .webFormRequests)
+        try c.encode(webFormReturned, forKey: .webFormReturned)
+        try c.encode(webFormPending, forKey: .webFormPending)
         try c.encode(responseRate, forKey: .responseRate)
         try c.encode(medianResponseSeconds, forKey: .medianResponseSeconds)
         try c.encode(p90ResponseSeconds, forKey: .p90ResponseSeconds)
@@ -120,8 +123,11 @@ extension DailyReport {
         ).render()
         out += "\n"
         out += TextTable(
-            header: ["CALLBACKS QUEUED", "RETURNED", "PENDING", "WEB FORM", "UNRETURNABLE (NO NUMBER)"],
-            rows: [[callbacksQueued, callbacksReturned, callbacksPending, webFormRequests, unreturnable].map(String.init)]
+            header: ["CALL CALLBACKS", "RETURNED", "PENDING", "UNRETURNABLE (NO NUMBER)", "WEB FORM", "RETURNED", "PENDING"],
+            rows: [
+                [callbacksQueued, callbacksReturned, callbacksPending, unreturnable, webFormRequests, webFormReturned, webFormPending].map(
+                    String.init)
+            ]
         ).render()
         out += "\nresponse rate \(Format.percent(responseRate))   median response \(Format.seconds(medianResponseSeconds))"
         out += "   p90 \(Format.seconds(p90ResponseSeconds))\n"

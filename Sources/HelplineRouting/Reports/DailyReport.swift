@@ -47,6 +47,9 @@ public struct DailyReport: Sendable, Hashable {
     /// international caller ID). They count as not responded in `responseRate`.
     public var unreturnable: Int = 0
     public var webFormRequests: Int
+    /// Web-form requests of the day returned, and still pending (not calls: outside the response rate).
+    public var webFormReturned: Int = 0
+    public var webFormPending: Int = 0
     public var responseRate: Double?
     public var medianResponseSeconds: Double?
     public var p90ResponseSeconds: Double?
@@ -158,22 +161,26 @@ struct DailyReportQuery {
 
         // The day's callbacks: those owed for the day's calls (even if queued after midnight, when
         // the last attempt rang out), and the web-form requests received that day.
-        for sql in [
-            """
-            SELECT count(*), coalesce(sum(cb.status = 'returned'), 0), coalesce(sum(cb.status = 'pending'), 0), 0
-            FROM calls c JOIN callbacks cb ON cb.call_id = c.id WHERE c.received_at >= ? AND c.received_at < ?
-            """,
-            """
-            SELECT count(*), coalesce(sum(status = 'returned'), 0), coalesce(sum(status = 'pending'), 0), count(*)
-            FROM callbacks WHERE requested_at >= ? AND requested_at < ? AND call_id IS NULL
-            """,
-        ] {
-            let row = try Row.fetchOne(db, sql: sql, arguments: [start, end])
-            r.callbacksQueued += row?[0] ?? 0
-            r.callbacksReturned += row?[1] ?? 0
-            r.callbacksPending += row?[2] ?? 0
-            r.webFormRequests += row?[3] ?? 0
-        }
+        // Callbacks owed for calls and web-form requests are counted apart: a web-form request is
+        // not a call, so it is never in the response rate's numerator or denominator.
+        let owed = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT count(*), coalesce(sum(cb.status = 'returned'), 0), coalesce(sum(cb.status = 'pending'), 0)
+                FROM calls c JOIN callbacks cb ON cb.call_id = c.id WHERE c.received_at >= ? AND c.received_at < ?
+                """, arguments: [start, end])
+        r.callbacksQueued = owed?[0] ?? 0
+        r.callbacksReturned = owed?[1] ?? 0
+        r.callbacksPending = owed?[2] ?? 0
+        let form = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT count(*), coalesce(sum(status = 'returned'), 0), coalesce(sum(status = 'pending'), 0)
+                FROM callbacks WHERE requested_at >= ? AND requested_at < ? AND call_id IS NULL
+                """, arguments: [start, end])
+        r.webFormRequests = form?[0] ?? 0
+        r.webFormReturned = form?[1] ?? 0
+        r.webFormPending = form?[2] ?? 0
 
         r.listingReroutes =
             try Int.fetchOne(
