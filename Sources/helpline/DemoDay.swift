@@ -42,7 +42,7 @@ struct DemoDay: Sendable {
         let end = day.next.start(in: zone)
         var options = base
         options.defaultTimeZone = zone
-        options.now = { start }
+        // The clock stays real: the simulated day lies in the past, so every event is a backfill.
         let h = try Helpline(path: path, options: options)
         // The database keeps its zone: reports on it need no --tz.
         try h.setTimeZone(zone)

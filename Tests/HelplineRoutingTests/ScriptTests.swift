@@ -182,3 +182,43 @@ struct InstallTests {
         #expect(!FileManager.default.fileExists(atPath: db + "x"))
     }
 }
+
+@Suite("The demo and the auditor's recipe")
+struct DemoAndAuditTests {
+    @Test("`helpline demo` builds a day that passes doctor and replays; the Python recipe agrees with the CLI on every public figure")
+    func demoAndRecipe() throws {
+        let dir = try TempDir()
+        let db = dir.path("demo.sqlite")
+        let demo = try CLI.run(["demo", "--db", db, "--calls", "150"])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        #expect(demo.stdout.contains("Listing reroutes: 0."))
+        #expect(try CLI.run(["doctor"], db: db).status == 0)
+        let lastCall = try Helpline(path: db).read { try Int64.fetchOne($0, sql: "SELECT max(id) FROM calls") } ?? 0
+        #expect(try CLI.run(["call", "replay", String(lastCall)], db: db).status == 0)
+        // The recipe and the CLI, over the same window ending at the same instant.
+        let end = Date(epochMilliseconds: Date().epochMilliseconds)
+        let recipe = try InstallTests.run(
+            "/usr/bin/env",
+            ["python3", InstallTests.root.appendingPathComponent("Scripts/audit-recipe.py").path, db, "--at", String(end.epochMilliseconds)],
+            environment: ["PATH": "/usr/bin:/bin:/usr/local/bin"])
+        #expect(recipe.status == 0, "\(recipe.stderr)")
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(recipe.stdout.utf8)) as? [String: Any])
+        let stats = try CLI.json(try CLI.run(["stats", "--json", "--at", Instant.format(end, in: Fixture.ny)], db: db))
+        let banner = try #require(figures["banner"] as? [String: Any])
+        #expect(banner["n"] as? Int == stats["denominator"] as? Int)
+        #expect(banner["responded"] as? Int == stats["numerator"] as? Int)
+        #expect(banner["median_response_seconds"] as? Double == stats["median_response_seconds"] as? Double)
+        #expect((stats["denominator"] as? Int ?? 0) > 100)
+        #expect(figures["listing_reroutes"] as? Int == 0)
+        #expect(figures["consent_chain_intact"] as? Bool == true)
+        let day = LocalDate(end, in: Fixture.ny).previous
+        let neutrality = try CLI.json(
+            try CLI.run(["report", "neutrality", "--from", day.previous.description, "--to", day.next.description, "--json"], db: db))
+        let recipeLines = try #require(figures["neutrality"] as? [String: [String: Any]])
+        for line in try #require(neutrality["providers"] as? [[String: Any]]) {
+            let id = String(try #require(line["id"] as? Int))
+            #expect(recipeLines[id]?["first_offers"] as? Int == line["offered"] as? Int, "provider \(id)")
+            #expect(recipeLines[id]?["entitled"] as? Double == line["entitled"] as? Double, "provider \(id)")
+        }
+    }
+}
