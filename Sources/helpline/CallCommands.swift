@@ -80,7 +80,7 @@ struct CallCommand: ParsableCommand {
         @OptionGroup var output: JSONFlag
         @Argument(help: "The call id from `route`.") var callID: String
         @Option(help: "Which attempt failed (default: the current one).") var attempt: Int?
-        @Option(help: "no-answer (default), busy or failed (a telephony failure; doesn't count toward auto-pause).")
+        @Option(help: "no-answer, busy or failed (a telephony failure; doesn't count toward auto-pause).")
         var reason: String = AttemptFailure.noAnswer.rawValue
         @OptionGroup var at: AtOption
 
@@ -96,7 +96,7 @@ struct CallCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "ended",
             abstract: "The call ended. If it was still ringing, the caller hung up: a callback is queued.",
-            discussion: "Example: helpline call ended 17")
+            discussion: "Example:\n  helpline call ended 17")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Argument(help: "The call id from `route`.") var callID: String
@@ -112,7 +112,7 @@ struct CallCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show",
-            abstract: "Show one call: attempts, routing verdicts, callback and consent.", discussion: "Example: helpline call show 17")
+            abstract: "Show one call: attempts, routing verdicts, callback and consent.", discussion: "Example:\n  helpline call show 17")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Argument(help: "The call id.") var callID: String
@@ -126,10 +126,10 @@ struct CallCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
             abstract: "List the calls of one day.",
-            discussion: "Example: helpline call list --date 2026-11-25 --tz America/New_York")
+            discussion: "Example:\n  helpline call list --date 2026-11-25 --tz America/New_York")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
-        @Option(help: "YYYY-MM-DD, today or yesterday (default: today).") var date: String = "today"
+        @Option(help: "YYYY-MM-DD, today or yesterday.") var date: String = "today"
         @Option(help: "The zone the day is in (default: $HELPLINE_TZ, else the machine's).") var tz: String?
 
         func run() throws {

@@ -42,7 +42,7 @@ struct CallbackCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
-            abstract: "List callbacks, oldest first.", discussion: "Example: helpline callback list --pending")
+            abstract: "List callbacks, oldest first.", discussion: "Example:\n  helpline callback list --pending")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Flag(help: "Only callbacks still owed.") var pending = false
@@ -65,7 +65,7 @@ struct CallbackCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "complete",
             abstract: "Record that a provider returned the call.",
-            discussion: "Example: helpline callback complete 4 --provider 2")
+            discussion: "Example:\n  helpline callback complete 4 --provider 2")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Argument(help: "The callback id.") var id: String
@@ -83,7 +83,7 @@ struct CallbackCommand: ParsableCommand {
     struct Abandon: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "abandon",
-            abstract: "Give up on a callback; it counts as not returned.", discussion: "Example: helpline callback abandon 4")
+            abstract: "Give up on a callback; it counts as not returned.", discussion: "Example:\n  helpline callback abandon 4")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Argument(help: "The callback id.") var id: String

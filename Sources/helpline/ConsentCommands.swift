@@ -19,7 +19,7 @@ struct ConsentCommand: ParsableCommand {
                 can't show a full re-hash or records removed from its end: keep the head that
                 `helpline consent anchor` (and the daily report) prints somewhere else, and pass it
                 back with --anchor.
-                Example: helpline consent verify --anchor 4211:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+                Example: helpline consent verify --anchor "$(cat /safe/place/anchor)"
                 """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
@@ -88,7 +88,7 @@ struct ConsentCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show",
-            abstract: "Print the consent proof for one caller.", discussion: "Example: helpline consent show --caller \"(303) 555-0126\"")
+            abstract: "Print the consent proof for one caller.", discussion: "Example:\n  helpline consent show --caller \"(303) 555-0126\"")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Option(help: "The caller's number.") var caller: String
@@ -142,7 +142,7 @@ struct ConsentCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "revoke",
             abstract: "Record that a caller revoked consent; their pending callbacks close as revoked.",
-            discussion: "Example: helpline consent revoke --caller +13035550126")
+            discussion: "Example:\n  helpline consent revoke --caller +13035550126")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Option(help: "The caller's number.") var caller: String

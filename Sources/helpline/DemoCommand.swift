@@ -14,8 +14,8 @@ struct DemoCommand: ParsableCommand {
             Example: helpline demo --calls 500
             """)
     @Option(name: .long, help: ArgumentHelp("The demo database (default: ./helpline-demo.sqlite).", valueName: "path")) var db: String?
-    @Option(help: "How many calls to simulate (default 300).") var calls: Int = 300
-    @Option(help: "The helpline's zone (default: America/New_York).") var tz: String = "America/New_York"
+    @Option(help: "How many calls to simulate.") var calls: Int = 300
+    @Option(help: "The helpline's zone.") var tz: String = "America/New_York"
     @Flag(help: "Replace --db if it exists.") var replace = false
 
     func run() throws {

@@ -9,7 +9,7 @@ struct InitCommand: ParsableCommand {
         discussion: """
             --tz stores the helpline's zone in the database: reports, listings and providers added
             without a zone use it unless --tz or $HELPLINE_TZ says otherwise (see `helpline settings`).
-            Example: helpline init --db /var/lib/helpline/helpline.sqlite --tz America/New_York
+            Example: helpline init --db /var/lib/helpline/h.sqlite --tz America/Denver
             """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONFlag

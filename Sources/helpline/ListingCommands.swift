@@ -13,7 +13,7 @@ struct ListingCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
             abstract: "Add a listing and print its id.",
-            discussion: "Example: helpline listing add --name \"ARK Denver\" --number \"(888) 555-0199\" --provider 1")
+            discussion: "Example:\n  helpline listing add --name \"ARK Denver\" --number 8885550199 --provider 1")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Option(help: "The center's name.") var name: String
@@ -30,7 +30,7 @@ struct ListingCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "list", abstract: "List listings.", discussion: "Example: helpline listing list --all")
+            commandName: "list", abstract: "List listings.", discussion: "Example:\n  helpline listing list --all")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Flag(name: .long, help: "Include removed listings.") var all = false
@@ -47,7 +47,7 @@ struct ListingCommand: ParsableCommand {
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "remove",
-            abstract: "Remove a listing; its calls stay in the history.", discussion: "Example: helpline listing remove 3")
+            abstract: "Remove a listing; its calls stay in the history.", discussion: "Example:\n  helpline listing remove 3")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var at: AtOption
         @OptionGroup var output: JSONFlag

@@ -70,7 +70,7 @@ struct NumberCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "list", abstract: "List helpline numbers.", discussion: "Example: helpline number list")
+            commandName: "list", abstract: "List helpline numbers.", discussion: "Example:\n  helpline number list")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 
@@ -91,7 +91,7 @@ struct NumberCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "show", abstract: "Show one helpline number.", discussion: "Example: helpline number show 8009151270")
+            commandName: "show", abstract: "Show one helpline number.", discussion: "Example:\n  helpline number show 8009151270")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Argument(help: "The helpline number.") var number: String
@@ -106,7 +106,7 @@ struct NumberCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "update",
             abstract: "Change some settings of a helpline number; the others stay.",
-            discussion: "Example: helpline number update 8009151270 --members all --ring-timeout 25")
+            discussion: "Example:\n  helpline number update 8009151270 --members all --ring-timeout 25")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Argument(help: "The helpline number.") var number: String

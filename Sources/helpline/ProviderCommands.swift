@@ -63,12 +63,12 @@ struct ProviderCommand: ParsableCommand {
             commandName: "add",
             abstract: "Add a provider and print its id.",
             discussion: """
-                Example:
-                  helpline provider add --name "Recovery Helpline" --phone "(212) 555-0142" \\
-                    --tz America/New_York --hours "mon-fri 08:00-20:00; sat 10:00-14:00" --states NY,NJ \\
-                    --weight 2 --daily-cap 40 --concurrency 3 --auto-pause-after 5
-                A second provider with the phone of one that is not removed is refused (it would double
-                that provider's share) unless --allow-same-phone says the switchboard is really shared.
+                A second provider with the phone of one that is not removed is refused (it would double that provider's share) unless --allow-same-phone says the switchboard is really shared.
+
+                Examples:
+                  helpline provider add --name "ARK" --phone "(303) 555-0101" --weight 2
+                  helpline provider add --name "Recovery" --phone 2125550142 --states NY,NJ
+                  helpline provider add --name "Alli" --phone 6175550177 --daily-cap 40
                 """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var provider: ProviderFlags
@@ -84,7 +84,7 @@ struct ProviderCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "list", abstract: "List providers.", discussion: "Example: helpline provider list --all")
+            commandName: "list", abstract: "List providers.", discussion: "Example:\n  helpline provider list --all")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Flag(name: .long, help: "Include removed providers.") var all = false
@@ -107,7 +107,7 @@ struct ProviderCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show",
-            abstract: "Show one provider and its status history.", discussion: "Example: helpline provider show 2")
+            abstract: "Show one provider and its status history.", discussion: "Example:\n  helpline provider show 2")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Argument(help: "The provider id.") var id: String
@@ -129,7 +129,7 @@ struct ProviderCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "update",
             abstract: "Change some of a provider's settings; the others stay.",
-            discussion: "Example: helpline provider update 2 --daily-cap none --weight 3")
+            discussion: "Example:\n  helpline provider update 2 --daily-cap none --weight 3")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Argument(help: "The provider id.") var id: String
@@ -149,7 +149,7 @@ struct ProviderCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "pause",
             abstract: "Stop offering pool calls to a provider. Its listing calls still reach it.",
-            discussion: "Example: helpline provider pause 2")
+            discussion: "Example:\n  helpline provider pause 2")
         @OptionGroup var arguments: StatusArguments
         func run() throws { try arguments.run(Helpline.pauseProvider(id:at:)) }
     }
@@ -157,7 +157,7 @@ struct ProviderCommand: ParsableCommand {
     struct Resume: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "resume",
-            abstract: "Resume a paused or auto-paused provider.", discussion: "Example: helpline provider resume 2")
+            abstract: "Resume a paused or auto-paused provider.", discussion: "Example:\n  helpline provider resume 2")
         @OptionGroup var arguments: StatusArguments
         func run() throws { try arguments.run(Helpline.resumeProvider(id:at:)) }
     }
@@ -166,7 +166,7 @@ struct ProviderCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "remove",
             abstract: "Remove a provider. Removal is soft: its calls and history stay.",
-            discussion: "Example: helpline provider remove 2")
+            discussion: "Example:\n  helpline provider remove 2")
         @OptionGroup var arguments: StatusArguments
         func run() throws { try arguments.run(Helpline.removeProvider(id:at:)) }
     }

@@ -14,8 +14,8 @@ struct StatsCommand: ParsableCommand {
             """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONFlag
-    @Option(help: "The window, in days up to now (default 30).") var days: Int = 30
-    @Option(help: "The fewest routable calls to publish a figure (default 10).") var minCalls: Int = 10
+    @Option(help: "The window, in days up to now.") var days: Int = 30
+    @Option(help: "The fewest routable calls to publish a figure.") var minCalls: Int = 10
     @OptionGroup var at: AtOption
 
     func run() throws {

@@ -18,10 +18,10 @@ struct ReportCommand: ParsableCommand {
                 the file atomically (a temporary file, then a rename), so a half-written report never exists.
                 Examples:
                   helpline report daily                       # yesterday, as text
-                  helpline report daily --date 2026-11-25 --format html --out /var/reports/2026-11-25.html
+                  helpline report daily --date 2026-11-25 --format html --out day.html
                 """)
         @OptionGroup var global: GlobalOptions
-        @Option(help: "YYYY-MM-DD, yesterday or today (default: yesterday).") var date: String = "yesterday"
+        @Option(help: "YYYY-MM-DD, yesterday or today.") var date: String = "yesterday"
         @Option(help: "The zone the day is in.") var tz: String?
         @Option(help: "text, json, csv or html (default: text).") var format: String?
         @Option(help: "Write to this file atomically instead of stdout.") var out: String?

@@ -12,8 +12,8 @@ struct RouteCommand: ParsableCommand {
             logged as unroutable and exits 65.
 
             Examples:
-              helpline route --to 8009151270 --from "(212) 555-0199" --caller-state NY --json
-              helpline route --to 8009151270 --from +13035550123 --at 2026-11-25T14:03:00-05:00
+              helpline route --to 8009151270 --from 2125550199 --caller-state NY
+              helpline route --to 8009151270 --from anonymous --json
             """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONFlag

@@ -15,7 +15,8 @@ struct TermsCommand: ParsableCommand {
             abstract: "Publish a new version of the terms from a text file; print its version and SHA-256.",
             discussion: """
                 A published version is immutable. Calls record the version in effect when they arrive.
-                Example: helpline terms publish --file terms-v2.txt --effective-at 2026-12-01T00:00:00-05:00
+                Example:
+                  helpline terms publish --file terms-v2.txt --effective-at 2027-01-01T00:00:00Z
                 """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
@@ -36,7 +37,7 @@ struct TermsCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "list", abstract: "List published versions.", discussion: "Example: helpline terms list")
+            commandName: "list", abstract: "List published versions.", discussion: "Example:\n  helpline terms list")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 
@@ -55,7 +56,7 @@ struct TermsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show",
             abstract: "Print one version's text (default: the version in effect now).",
-            discussion: "Example: helpline terms show 2")
+            discussion: "Example:\n  helpline terms show 2")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
         @Argument(help: "The version number.") var version: String?

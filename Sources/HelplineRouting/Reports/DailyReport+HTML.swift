@@ -23,7 +23,7 @@ extension DailyReport {
             (repeat callers excluded). First offers should track it; neutral routing means no provider pays to get more.</p>
             \(providerChart())
             <h2>Providers</h2>
-            <table>
+            <div class="scroll"><table>
             <tr><th>ID</th><th>Provider</th><th>Status</th><th>Offered</th><th>First offers</th><th>Expected</th><th>Answered</th>
             <th>No answer</th><th>Answer rate</th><th>Median to answer</th><th>Daily cap (own zone)</th></tr>
 
@@ -34,7 +34,7 @@ extension DailyReport {
             body += "<td>\(Format.percent(p.answerRate))</td><td>\(Format.seconds(p.medianSecondsToAnswer))</td>"
             body += "<td>\(p.dailyCap.map { "\(p.dailyCapUsed ?? 0)/\($0)" } ?? "–")</td></tr>\n"
         }
-        body += "</table>\n<p class=\"sub\">Daily cap: offers in the provider's own zone. Listing calls count toward it but "
+        body += "</table></div>\n<p class=\"sub\">Daily cap: offers in the provider's own zone. Listing calls count toward it but "
         body += "always reach their provider, so usage can pass the cap; pool calls stop at it.</p>\n"
         body += "<p class=\"sub\">Consent ledger head: <code>\(HTML.escape(ledgerHead?.description ?? "(empty)"))</code>. "
         body += "Keep it outside the database; <code>helpline consent verify --anchor</code> proves the chain still extends it.</p>\n"
@@ -52,6 +52,8 @@ extension DailyReport {
             table{border-collapse:collapse;width:100%;font-size:13px}th,td{border-bottom:1px solid #e3e7ec;padding:6px 8px;text-align:right}
             th:nth-child(2),td:nth-child(2),th:nth-child(3),td:nth-child(3){text-align:left}th{background:#f4f6f8}
             svg text{font-family:inherit;font-size:11px;fill:#3b4652}
+            .chart{display:block;width:100%;height:auto}.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
+            .scroll table{min-width:640px}
             </style></head><body>
             \(body)</body></html>
 
@@ -67,7 +69,7 @@ extension DailyReport {
         let peak = max(step * 4, 1)
         let slot = (width - left) / 24
         var svg =
-            "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Calls per hour\">\n"
+            "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Calls per hour\">\n"
         for tick in 0...4 {
             let y = (height - bottom) - (height - bottom - 10) * Double(tick) / 4
             let value = peak * Double(tick) / 4
@@ -92,7 +94,7 @@ extension DailyReport {
         let peak = max(rows.map { max(Double($0.offered), $0.expectedOffered) }.max() ?? 1, 1)
         let scale = (width - label - 170) / peak
         var svg =
-            "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Offered versus expected\">\n"
+            "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Offered versus expected\">\n"
         svg +=
             "<rect x=\"\(label)\" y=\"4\" width=\"12\" height=\"10\" fill=\"#3b7dd8\"/><text x=\"\(label + 16)\" y=\"13\">offered (all attempts)</text>"
         svg +=
