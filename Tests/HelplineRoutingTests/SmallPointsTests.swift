@@ -116,4 +116,15 @@ struct SmallPointsTests {
         #expect(try CLI.run(["provider", "remove", "2"], db: db).status == 0)
         #expect(try CLI.run(["provider", "add", "--name", "ARK new", "--phone", "3035550101"], db: db).status == 0)
     }
+
+    @Test("the HTML report fits a phone: charts scale with the page, the table scrolls, no fixed 940 px width")
+    func htmlScales() throws {
+        let f = try RoutingFixture()
+        _ = try f.helpline.route(to: f.helplineNumber, from: "2125550960")
+        let html = try f.helpline.dailyReport(for: LocalDate(f.clock.now, in: Fixture.ny), in: Fixture.ny).html()
+        #expect(!html.contains("<svg width="))
+        #expect(html.components(separatedBy: "<svg class=\"chart\" viewBox=").count - 1 == 2)
+        #expect(html.contains(".chart{display:block;width:100%;height:auto}"))
+        #expect(html.contains("<div class=\"scroll\"><table>"))
+    }
 }

@@ -53,7 +53,10 @@ extension DailyReport {
             th:nth-child(2),td:nth-child(2),th:nth-child(3),td:nth-child(3){text-align:left}th{background:#f4f6f8}
             svg text{font-family:inherit;font-size:11px;fill:#3b4652}
             .chart{display:block;width:100%;height:auto}.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
-            .scroll table{min-width:640px}
+            .scroll table{min-width:640px}code{overflow-wrap:anywhere}
+            .legend{font-size:12px;color:#5b6776;display:flex;flex-wrap:wrap;gap:4px 14px;align-items:center;margin:0 0 6px}
+            .sw{display:inline-block;width:12px;height:10px;margin-right:5px;vertical-align:middle}
+            @media (max-width:640px){svg text{font-size:22px}}
             </style></head><body>
             \(body)</body></html>
 
@@ -89,29 +92,30 @@ extension DailyReport {
 
     private func providerChart() -> String {
         let rows = providers.filter { $0.offered > 0 || $0.expectedOffered > 0 || $0.firstOffers > 0 }
-        let width = 940.0, label = 220.0, rowHeight = 34.0
-        let height = max(rowHeight * Double(rows.count) + 30, 60)
+        // Each row: the name and figures on one line, the bars under it, so nothing needs a
+        // left margin that a phone can't give; the legend is HTML, so it wraps.
+        let width = 940.0, rowHeight = 60.0
+        let height = max(rowHeight * Double(rows.count) + 8, 40)
         let peak = max(rows.map { max(Double($0.offered), $0.expectedOffered) }.max() ?? 1, 1)
-        let scale = (width - label - 170) / peak
-        var svg =
-            "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Offered versus expected\">\n"
-        svg +=
-            "<rect x=\"\(label)\" y=\"4\" width=\"12\" height=\"10\" fill=\"#3b7dd8\"/><text x=\"\(label + 16)\" y=\"13\">offered (all attempts)</text>"
-        svg +=
-            "<rect x=\"\(label + 170)\" y=\"4\" width=\"12\" height=\"10\" fill=\"#9bb9e6\"/><text x=\"\(label + 186)\" y=\"13\">first offers</text>"
-        svg +=
-            "<line x1=\"\(label + 290)\" x2=\"\(label + 302)\" y1=\"9\" y2=\"9\" stroke=\"#d9480f\" stroke-width=\"3\"/><text x=\"\(label + 306)\" y=\"13\">expected</text>\n"
+        let scale = (width - 8) / peak
+        var out = """
+            <p class="legend"><span class="sw" style="background:#3b7dd8"></span>offered (all attempts)
+            <span class="sw" style="background:#9bb9e6"></span>first offers
+            <span class="sw" style="background:#d9480f;height:3px"></span>expected (entitlement)</p>
+
+            """
+        out += "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Offered versus expected\">\n"
         for (i, p) in rows.enumerated() {
-            let y = 24 + Double(i) * rowHeight
-            svg += "<text x=\"\(label - 8)\" y=\"\(y + 17)\" text-anchor=\"end\">\(HTML.escape(String(p.name.prefix(32))))</text>"
-            svg += "<rect x=\"\(label)\" y=\"\(y + 3)\" width=\"\(Double(p.offered) * scale)\" height=\"12\" fill=\"#3b7dd8\"/>"
-            svg += "<rect x=\"\(label)\" y=\"\(y + 16)\" width=\"\(Double(p.firstOffers) * scale)\" height=\"10\" fill=\"#9bb9e6\"/>"
-            let ex = label + p.expectedOffered * scale
-            svg += "<line x1=\"\(ex)\" x2=\"\(ex)\" y1=\"\(y)\" y2=\"\(y + 29)\" stroke=\"#d9480f\" stroke-width=\"3\"/>"
-            svg +=
-                "<text x=\"\(label + Double(max(Double(p.offered), p.expectedOffered)) * scale + 8)\" y=\"\(y + 17)\">\(p.offered) / \(p.firstOffers) / \(String(format: "%.1f", p.expectedOffered))</text>\n"
+            let y = 4 + Double(i) * rowHeight
+            out += "<text x=\"0\" y=\"\(y + 18)\">\(HTML.escape(String(p.name.prefix(40))))</text>"
+            out +=
+                "<text x=\"\(width)\" y=\"\(y + 18)\" text-anchor=\"end\">\(p.offered) / \(p.firstOffers) / \(String(format: "%.1f", p.expectedOffered))</text>"
+            out += "<rect x=\"0\" y=\"\(y + 26)\" width=\"\(Double(p.offered) * scale)\" height=\"12\" fill=\"#3b7dd8\"/>"
+            out += "<rect x=\"0\" y=\"\(y + 40)\" width=\"\(Double(p.firstOffers) * scale)\" height=\"10\" fill=\"#9bb9e6\"/>"
+            let ex = p.expectedOffered * scale
+            out += "<line x1=\"\(ex)\" x2=\"\(ex)\" y1=\"\(y + 23)\" y2=\"\(y + 53)\" stroke=\"#d9480f\" stroke-width=\"3\"/>\n"
         }
-        return svg + "</svg>"
+        return out + "</svg>"
     }
 }
 
