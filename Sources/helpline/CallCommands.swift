@@ -240,7 +240,12 @@ struct CallEventInvocation: Equatable {
         case .ended:
             let call = try database.open().ended(callID: id, at: when)
             if json { return try Output.json(call) }
-            print("call \(call.id) ended (\(call.status))")
+            switch call.status {
+            case .ended: print("call \(call.id) ended")
+            case .callback:
+                print("call \(call.id) ended while ringing: callback \(call.callbackID.map(String.init) ?? "-") is queued")
+            default: print("call \(call.id) ended (\(call.status.rawValue))")
+            }
         }
     }
 }

@@ -21,7 +21,7 @@ struct ListingCommand: ParsableCommand {
         @Option(help: "The id of the provider that answers it.") var provider: String
 
         func run() throws {
-            let number = try PhoneNumber(parsing: number)
+            let number = try PhoneNumber(parsingBusiness: number)
             let providerID = try parseID(provider, kind: "provider")
             let listing = try global.open().addListing(name: name, number: number, providerID: providerID)
             if output.json { try Output.json(listing) } else { print(listing.id) }

@@ -35,6 +35,7 @@ struct DoctorCommand: ParsableCommand {
                     clean: report.isClean, checks: report.checks.map { .init(name: $0.name, ok: $0.ok, detail: $0.detail) }, repaired: report.repaired
                 ))
         } else {
+            if repair && report.repaired.isEmpty { print("repaired: nothing needed repair") }
             for fix in report.repaired { print("repaired: \(fix)") }
             Output.table(["CHECK", "RESULT", "DETAIL"], report.checks.map { [$0.name, $0.ok ? "ok" : "FAIL", $0.detail] })
         }

@@ -62,7 +62,7 @@ struct NumberCommand: ParsableCommand {
         @OptionGroup var flags: HelplineFlags
 
         func run() throws {
-            let number = try PhoneNumber(parsing: number)
+            let number = try PhoneNumber(parsingBusiness: number)
             let h = try global.open().addHelplineNumber(number, settings: try flags.settings())
             if output.json { try Output.json(h) } else { print(h.id) }
         }
@@ -97,7 +97,7 @@ struct NumberCommand: ParsableCommand {
         @Argument(help: "The helpline number.") var number: String
 
         func run() throws {
-            let number = try PhoneNumber(parsing: number)
+            let number = try PhoneNumber(parsingBusiness: number)
             try NumberCommand.printNumber(try global.open().helplineNumber(number), json: output.json)
         }
     }
@@ -113,7 +113,7 @@ struct NumberCommand: ParsableCommand {
         @OptionGroup var flags: HelplineFlags
 
         func run() throws {
-            let number = try PhoneNumber(parsing: number)
+            let number = try PhoneNumber(parsingBusiness: number)
             let settings = try flags.settings()
             guard settings != HelplineSettings() else {
                 throw CLIError.badUsage("nothing to update", hint: "give at least one flag, e.g. --ring-timeout 25")

@@ -36,6 +36,7 @@ struct RouteCommand: ParsableCommand {
         if json {
             return try Output.json(result)
         }
+        if result.repeated { Swift.print("nothing changed: this event was already recorded; the call stands as follows") }
         switch result.outcome {
         case .offer:
             let p = result.provider

@@ -127,4 +127,46 @@ struct SmallPointsTests {
         #expect(html.contains(".chart{display:block;width:100%;height:auto}"))
         #expect(html.contains("<div class=\"scroll\"><table>"))
     }
+
+    @Test("even errors: missing input is 64 with a hint, the form's hint shows its format, the operator's own number is not masked")
+    func evenErrors() throws {
+        let dir = try TempDir()
+        let db = try CLI.newDatabase(dir)
+        let missing = try CLI.run(["provider", "add", "--name", "X"], db: db)
+        #expect(missing.status == 64)
+        #expect(missing.stderr == "error: phone is required\nhint: give --phone (see the command's --help)\n")
+        let form = try CLI.run(["callback", "request", "--phone", "3035550126"], db: db)
+        #expect(form.status == 65)
+        #expect(form.stderr.contains("hint: type it exactly as (212) 555-0142"))
+        let own = try CLI.run(["provider", "add", "--name", "X", "--phone", "(123) 555-0101"], db: db)
+        #expect(own.status == 65)
+        #expect(own.stderr.hasPrefix("error: invalid phone number '(123) 555-0101'"))
+        let caller = try CLI.run(["consent", "show", "--caller", "(123) 555-0101"], db: db)
+        #expect(caller.stderr.hasPrefix("error: invalid phone number '(123) ***-0101'"))
+    }
+
+    @Test("smaller things an operator trips on: ended, a resent no-answer, doctor's wording, a cap passed by listing calls")
+    func operatorDetails() throws {
+        let dir = try TempDir()
+        let db = try CLI.newDatabase(dir)
+        #expect(try CLI.run(["provider", "add", "--name", "A", "--phone", "3035550101"], db: db).status == 0)
+        #expect(try CLI.run(["provider", "add", "--name", "B", "--phone", "3035550102"], db: db).status == 0)
+        #expect(try CLI.run(["number", "add", "--number", "8009151270"], db: db).status == 0)
+        #expect(try CLI.run(["route", "--to", "8009151270", "--from", "2125550970"], db: db).status == 0)
+        #expect(try CLI.run(["call", "no-answer", "1", "--attempt", "1"], db: db).status == 0)
+        let resent = try CLI.run(["call", "no-answer", "1", "--attempt", "1"], db: db)
+        #expect(resent.stdout.hasPrefix("nothing changed: "))
+        #expect(try CLI.json(try CLI.run(["call", "no-answer", "1", "--attempt", "1", "--json"], db: db))["repeated"] as? Bool == true)
+        #expect(try CLI.run(["call", "answered", "1", "--attempt", "2"], db: db).status == 0)
+        #expect(try CLI.run(["call", "ended", "1"], db: db).stdout == "call 1 ended\n")
+        let doctor = try CLI.run(["doctor", "--repair"], db: db)
+        #expect(doctor.stdout.hasPrefix("repaired: nothing needed repair\n"))
+        #expect(doctor.stdout.contains("the 2 providers with offers match"))
+        var line = DailyReport.ProviderLine(
+            id: 1, name: "A", status: "active", offered: 61, firstOffers: 40, answered: 50, noAnswer: 11, answerRate: nil,
+            medianSecondsToAnswer: nil, expectedOffered: 40, dailyCap: 60, dailyCapUsed: 61)
+        #expect(line.dailyCapText == "60/60 + 1 listing call")
+        line.dailyCapUsed = 12
+        #expect(line.dailyCapText == "12/60")
+    }
 }

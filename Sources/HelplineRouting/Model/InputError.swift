@@ -28,13 +28,28 @@ public enum InputError: HelplineError, Equatable {
     case futureTime(String, limitSeconds: Int)
     /// An error in one row of an imported file; nothing from the file was written.
     indirect case inRow(Int, field: String, InputError)
+    /// An operator's own number (a provider's phone, a listing's or helpline's number) that is
+    /// not valid: shown as typed, since it is not a caller's.
+    case invalidBusinessPhone(String, reason: String)
 
-    public var category: ErrorCategory { .badData }
+    /// Missing required input is bad usage (64), like a missing option; everything else is bad data.
+    public var category: ErrorCategory {
+        if case .missing = self { return .usage }
+        return .badData
+    }
+
+    /// The same error about an operator's number: not masked.
+    public var unmasked: InputError {
+        if case .invalidPhone(let value, let reason) = self { return .invalidBusinessPhone(value, reason: reason) }
+        return self
+    }
 
     public var message: String {
         switch self {
         case .invalidPhone(let value, let reason):
             return "invalid phone number \(Self.quote(Self.maskDigits(value))): \(reason)"
+        case .invalidBusinessPhone(let value, let reason):
+            return "invalid phone number \(Self.quote(value)): \(reason)"
         case .invalidHours(let value, let reason):
             return "invalid hours \(Self.quote(value)): \(reason)"
         case .invalidTimeZone(let value):
@@ -66,7 +81,9 @@ public enum InputError: HelplineError, Equatable {
 
     public var hint: String? {
         switch self {
-        case .invalidPhone:
+        case .invalidPhone(_, let reason) where reason.hasPrefix("the form takes"):
+            return "type it exactly as (212) 555-0142: parentheses, a space and a dash"
+        case .invalidPhone, .invalidBusinessPhone:
             return "use E.164 (+18009151270), 10 digits (8009151270) or (800) 915-1270; area code and exchange start with 2-9 and are not N11"
         case .invalidHours:
             return "examples: 24/7, 'mon-fri 08:00-20:00', 'mon-fri 08:00-12:00,13:00-17:00; sat 10:00-14:00', 'fri 22:00-02:00'"
@@ -74,7 +91,9 @@ public enum InputError: HelplineError, Equatable {
             return "use an IANA zone name such as America/New_York or America/Denver"
         case .invalidState:
             return "use a two-letter USPS code such as NY, NJ or DC"
-        case .outOfRange, .notANumber, .missing, .invalidChoice:
+        case .missing(let field):
+            return "give --\(field.replacingOccurrences(of: "_", with: "-")) (see the command's --help)"
+        case .outOfRange, .notANumber, .invalidChoice:
             return nil
         case .unknownField(_, let known):
             return "known fields: \(known.joined(separator: ", "))"

@@ -26,6 +26,14 @@ public struct PhoneNumber: Sendable, Hashable, Codable, CustomStringConvertible 
         try self.init(nationalDigits: String(digits), original: text)
     }
 
+    /// Parses a business's number (a provider's phone, a listing's or helpline's number) as
+    /// `init(parsing:)` does; an error shows it as typed, since it is not a caller's number.
+    ///
+    /// - Throws: `InputError.invalidBusinessPhone`.
+    public init(parsingBusiness text: String) throws {
+        do { try self.init(parsing: text) } catch let error as InputError { throw error.unmasked }
+    }
+
     /// Parses the web form's format, `(###) ###-####`, and nothing else.
     ///
     /// - Parameter text: the number as the form sent it.

@@ -96,7 +96,7 @@ public struct ProviderFields: Sendable {
     public func newProvider(defaultTimeZone: TimeZone) throws -> NewProvider {
         let name = try DisplayName.validated(values["name"] ?? "")
         guard let phone = values["phone"], !phone.trimmingWhitespace().isEmpty else { throw InputError.missing(field: "phone") }
-        var provider = NewProvider(name: name, phone: try PhoneNumber(parsing: phone), timeZone: defaultTimeZone)
+        var provider = NewProvider(name: name, phone: try PhoneNumber(parsingBusiness: phone), timeZone: defaultTimeZone)
         try apply(to: &provider, skipping: ["name", "phone"])
         return provider
     }
@@ -111,7 +111,7 @@ public struct ProviderFields: Sendable {
             let value = raw.trimmingWhitespace()
             switch key {
             case "name": provider.name = try DisplayName.validated(raw)
-            case "phone": provider.phone = try PhoneNumber(parsing: value)
+            case "phone": provider.phone = try PhoneNumber(parsingBusiness: value)
             case "tz": provider.timeZone = try TimeZone(iana: value)
             case "hours": provider.hours = try WeeklyHours(parsing: value)
             case "states": provider.states = try USState.parseList(value)

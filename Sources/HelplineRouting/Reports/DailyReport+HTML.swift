@@ -32,7 +32,7 @@ extension DailyReport {
             body += "<tr><td>\(p.id)</td><td>\(HTML.escape(p.name))</td><td>\(HTML.escape(p.status))</td><td>\(p.offered)</td>"
             body += "<td>\(p.firstOffers)</td><td>\(String(format: "%.1f", p.expectedOffered))</td><td>\(p.answered)</td><td>\(p.noAnswer)</td>"
             body += "<td>\(Format.percent(p.answerRate))</td><td>\(Format.seconds(p.medianSecondsToAnswer))</td>"
-            body += "<td>\(p.dailyCap.map { "\(p.dailyCapUsed ?? 0)/\($0)" } ?? "–")</td></tr>\n"
+            body += "<td>\(p.dailyCapText ?? "–")</td></tr>\n"
         }
         body += "</table></div>\n<p class=\"sub\">Daily cap: offers in the provider's own zone. Listing calls count toward it but "
         body += "always reach their provider, so usage can pass the cap; pool calls stop at it.</p>\n"

@@ -142,7 +142,7 @@ extension DailyReport {
                 [
                     String(p.id), p.name, p.status, String(p.offered), String(p.firstOffers), String(format: "%.1f", p.expectedOffered),
                     String(p.answered), String(p.noAnswer), Format.percent(p.answerRate), Format.seconds(p.medianSecondsToAnswer),
-                    p.dailyCap.map { "\(p.dailyCapUsed ?? 0)/\($0)" } ?? "-",
+                    p.dailyCapText ?? "-",
                 ]
             }
         ).render()

@@ -29,6 +29,16 @@ public struct DailyReport: Sendable, Hashable {
         public var dailyCap: Int?
         /// Offers counted against its daily cap on the report date (in its own zone); nil without a cap.
         public var dailyCapUsed: Int?
+
+        /// `12/40`, or `60/60 + 1 listing call` when listing calls (which always reach their
+        /// provider) went past the cap that pool calls stop at; nil without a daily cap.
+        public var dailyCapText: String? {
+            guard let cap = dailyCap else { return nil }
+            let used = dailyCapUsed ?? 0
+            guard used > cap else { return "\(used)/\(cap)" }
+            let over = used - cap
+            return "\(cap)/\(cap) + \(over) listing call\(over == 1 ? "" : "s")"
+        }
     }
 
     public var date: LocalDate

@@ -54,12 +54,14 @@ public struct RouteResult: Sendable, Hashable {
     public var consent: Consent?
     /// Things the operator should know, such as "no terms published".
     public var warnings: [String]
+    /// True when this answers a resent event: nothing changed, and this is the call as it stands.
+    public var repeated = false
 }
 
 extension RouteResult: Encodable {
     enum CodingKeys: String, CodingKey {
         case callID = "call_id", kind, outcome, provider, attempt, fallbacks, sticky, strategy, candidates
-        case callbackID = "callback_id", callbackReason = "callback_reason", consent, warnings
+        case callbackID = "callback_id", callbackReason = "callback_reason", consent, warnings, repeated
     }
     enum ProviderKeys: String, CodingKey { case id, name, phone }
     enum ConsentKeys: String, CodingKey { case termsVersion = "terms_version", termsSHA256 = "terms_sha256", record }
@@ -93,5 +95,6 @@ extension RouteResult: Encodable {
             try c.encodeNil(forKey: .consent)
         }
         try c.encode(warnings, forKey: .warnings)
+        try c.encode(repeated, forKey: .repeated)
     }
 }

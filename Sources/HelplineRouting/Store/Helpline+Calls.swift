@@ -92,7 +92,10 @@ extension Helpline {
                     callID: callID, event: failure.rawValue, state: "answered on attempt \(failed.seq)")
             }
             if failed.outcome != nil {
-                return try Self.routeResult(callID: callID, db: db)  // a repeat: the same next step
+                // A repeat: the call as it stands, marked so nobody takes it for a new offer.
+                var result = try Self.routeResult(callID: callID, db: db)
+                result.repeated = true
+                return result
             }
             guard call.status == .ringing else {
                 throw RoutingError.conflictingEvent(callID: callID, event: failure.rawValue, state: call.status.rawValue)

@@ -150,7 +150,7 @@ extension Helpline {
                 .init(
                     name: "live counters = recount", ok: wrong.isEmpty,
                     detail: wrong.isEmpty
-                        ? "\(recount.expected.count) providers match a recount of their attempts"
+                        ? "the \(recount.expected.count) providers with offers match a recount of their attempts"
                         : "providers \(wrong.map(String.init).joined(separator: ", ")) differ from the recount (run with --repair)",
                     kind: .repairable))
             let unconsented =
@@ -176,7 +176,10 @@ extension Helpline {
                         SELECT count(*) FROM attempts a JOIN calls c ON c.id = a.call_id JOIN listings l ON l.id = c.listing_id
                         WHERE c.kind = 'direct' AND a.provider_id != l.provider_id
                         """) ?? 0
-            checks.append(.init(name: "listing reroutes", ok: reroutes == 0, detail: "\(reroutes)"))
+            checks.append(
+                .init(
+                    name: "listing reroutes", ok: reroutes == 0,
+                    detail: reroutes == 0 ? "none" : "\(reroutes) listing calls offered to another provider"))
             return checks
         }
         var all = checks

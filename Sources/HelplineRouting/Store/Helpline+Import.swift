@@ -80,7 +80,7 @@ extension Helpline {
     /// The field an input error is about, to name it in an import error.
     private static func fieldName(of error: InputError) -> String {
         switch error {
-        case .invalidPhone: return "phone"
+        case .invalidPhone, .invalidBusinessPhone: return "phone"
         case .invalidHours: return "hours"
         case .invalidTimeZone: return "tz"
         case .invalidState: return "states"
