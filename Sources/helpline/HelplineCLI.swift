@@ -37,6 +37,43 @@ extension HelplineCLI {
     /// The newest schema this program knows.
     static var schemaVersion: Int { Migration.codeVersion }
 
+    /// A mistyped command name, with the nearest real one: "provder" means "provider".
+    static func unknownCommand(in arguments: [String]) -> CLIError? {
+        var type: any ParsableCommand.Type = HelplineCLI.self
+        var path = ["helpline"]
+        for word in arguments {
+            let subcommands = type.configuration.subcommands
+            guard !subcommands.isEmpty, !word.hasPrefix("-"), word != "help" else { return nil }
+            let names = subcommands.compactMap { $0.configuration.commandName }
+            guard let next = subcommands.first(where: { $0.configuration.commandName == word }) else {
+                let nearest = names.min { distance($0, word) < distance($1, word) }
+                let hint = nearest.flatMap { distance($0, word) <= 2 ? "did you mean '\((path + [$0]).joined(separator: " "))'?" : nil }
+                return .badUsage(
+                    "unknown command '\(word)' for '\(path.joined(separator: " "))'",
+                    hint: hint ?? "the commands are: \(names.joined(separator: ", "))")
+            }
+            type = next
+            path.append(word)
+        }
+        return nil
+    }
+
+    /// Levenshtein distance, for suggestions.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var previous = row[0]
+            row[0] = i
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                let current = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = current
+            }
+        }
+        return row[b.count]
+    }
+
     /// `helpline --db X provider list` means `helpline provider list --db X`: the shared options
     /// may come before the subcommand, and each subcommand declares them itself.
     static func movingSharedOptionsLast(_ arguments: [String]) -> [String] {
@@ -66,6 +103,7 @@ enum Main {
             if let invocation = FastLane.invocation(for: arguments) {
                 try invocation.run()
             } else {
+                if let unknown = HelplineCLI.unknownCommand(in: arguments) { throw unknown }
                 var command = try HelplineCLI.parseAsRoot(arguments)
                 try command.run()
             }

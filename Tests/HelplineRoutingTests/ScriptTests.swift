@@ -222,3 +222,32 @@ struct DemoAndAuditTests {
         }
     }
 }
+
+@Suite("The README")
+struct ReadmeTests {
+    @Test("the operator walkthrough runs as written, every line, with `helpline` on PATH")
+    func walkthroughRuns() throws {
+        let readme = try String(contentsOf: InstallTests.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try #require(readme.range(of: "## Operator walkthrough"))
+        let end = try #require(readme.range(of: "## Linking the library"))
+        let section = readme[start.upperBound..<end.lowerBound]
+        var script = ""
+        for block in section.components(separatedBy: "```sh\n").dropFirst() {
+            script += (block.components(separatedBy: "```").first ?? "") + "\n"
+        }
+        #expect(script.contains("helpline route"))
+        // The first line builds and puts the debug binary on PATH; the test has built it already.
+        let dir = try TempDir()
+        try FileManager.default.createDirectory(atPath: dir.path("docs"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: InstallTests.root.appendingPathComponent("docs/examples").path, toPath: dir.path("docs/examples"))
+        let lines = script.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.first?.hasPrefix("swift build && export PATH=") == true)
+        let body = (["cd '\(dir.url.path)'", "export PATH='\(CLI.binary.deletingLastPathComponent().path)':$PATH"] + lines.dropFirst())
+            .joined(separator: "\n")
+        let r = try InstallTests.run("/bin/bash", ["-e", "-c", body], environment: ["PATH": "/usr/bin:/bin", "HOME": dir.url.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("imported 3 providers"))
+        #expect(FileManager.default.fileExists(atPath: dir.path("report.html")))
+    }
+}
