@@ -193,6 +193,14 @@ struct DemoAndAuditTests {
         #expect(demo.status == 0, "\(demo.stderr)")
         #expect(demo.stdout.contains("Listing reroutes: 0."))
         #expect(try CLI.run(["doctor"], db: db).status == 0)
+        // The database keeps the demo's zone: its day's report needs no --tz and no $HELPLINE_TZ.
+        let demoDay = LocalDate(Date(), in: Fixture.ny).previous
+        let report = try CLI.json(try CLI.run(["report", "daily", "--date", demoDay.description, "--json"], db: db, env: ["HELPLINE_TZ": ""]))
+        #expect(report["time_zone"] as? String == "America/New_York")
+        #expect(report["calls"] as? Int == 150)
+        // Listing a day in another zone prints its times in that zone.
+        let list = try CLI.run(["call", "list", "--date", demoDay.description, "--tz", "America/Denver"], db: db, env: ["HELPLINE_TZ": ""])
+        #expect(list.stdout.contains("-07:00") && !list.stdout.contains("Z "))
         let lastCall = try Helpline(path: db).read { try Int64.fetchOne($0, sql: "SELECT max(id) FROM calls") } ?? 0
         #expect(try CLI.run(["call", "replay", String(lastCall)], db: db).status == 0)
         // The recipe and the CLI, over the same window ending at the same instant.
