@@ -166,33 +166,10 @@ struct CallCommand: ParsableCommand {
         @OptionGroup var output: JSONFlag
         @Argument(help: "The call id.") var callID: String
 
-        struct Result: Encodable {
-            struct Step: Encodable {
-                let attempt: Int
-                let matches: Bool
-                let recorded_outcome: String
-                let recorded_provider: Int64?
-                let replayed_provider: Int64?
-                let differences: [String]
-            }
-            let call_id: String
-            let matches: Bool
-            let decisions: [Step]
-            let differences: [String]
-        }
-
         func run() throws {
             let replay = try global.open().replay(callID: try parseID(callID, kind: "call"))
             if output.json {
-                try Output.json(
-                    Result(
-                        call_id: String(replay.callID), matches: replay.matches,
-                        decisions: replay.decisions.map {
-                            .init(
-                                attempt: $0.attempt, matches: $0.matches, recorded_outcome: $0.recordedOutcome,
-                                recorded_provider: $0.recordedProvider, replayed_provider: $0.replayed.offeredProviderID,
-                                differences: $0.differences)
-                        }, differences: replay.differences))
+                try Output.json(replay)
             } else if replay.matches {
                 for d in replay.decisions {
                     print(

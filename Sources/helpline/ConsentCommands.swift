@@ -93,46 +93,30 @@ struct ConsentCommand: ParsableCommand {
         @OptionGroup var output: JSONFlag
         @Option(help: "The caller's number.") var caller: String
 
-        struct Item: Encodable {
-            let seq: Int64
-            let recorded_at: Date
-            let kind: String
-            let mechanism: String
-            let call_id: String?
-            let callback_id: Int64?
-            let terms_version: Int?
-            let terms_sha256: String?
-            let note: String
-            let prev_hash: String
-            let hash: String
-        }
-
-        struct Proof: Encodable {
+        /// The proof, with the number it was asked for.
+        struct Shown: Encodable {
             let caller: String
-            let caller_hashes: [String]
-            let revoked: Bool
-            let records: [Item]
+            let proof: ConsentProof
+
+            func encode(to encoder: any Encoder) throws {
+                try proof.encode(to: encoder)
+                var c = encoder.container(keyedBy: Key.self)
+                try c.encode(caller, forKey: .caller)
+            }
+            enum Key: String, CodingKey { case caller }
         }
 
         func run() throws {
             let number = try PhoneNumber(parsing: caller)
             let proof = try global.open().consentProof(caller: number)
-            let items = proof.records.map {
-                Item(
-                    seq: $0.seq, recorded_at: $0.recordedAt, kind: $0.kind.rawValue, mechanism: $0.mechanism.rawValue,
-                    call_id: $0.callID.map(String.init), callback_id: $0.callbackID, terms_version: $0.termsVersion,
-                    terms_sha256: $0.termsSHA256, note: $0.note, prev_hash: $0.prevHash, hash: $0.hash)
-            }
-            if output.json {
-                return try Output.json(Proof(caller: number.e164, caller_hashes: proof.callerHashes, revoked: proof.isRevoked, records: items))
-            }
+            if output.json { return try Output.json(Shown(caller: number.e164, proof: proof)) }
             print("caller \(number.e164)  \(proof.records.count) ledger records\(proof.isRevoked ? "  (revoked)" : "")")
             Output.table(
                 ["SEQ", "RECORDED", "KIND", "MECHANISM", "CALL", "TERMS", "TERMS SHA256", "HASH"],
-                items.map {
+                proof.records.map {
                     [
-                        String($0.seq), Output.time($0.recorded_at), $0.kind, $0.mechanism, $0.call_id ?? "-",
-                        $0.terms_version.map(String.init) ?? "none", $0.terms_sha256.map { String($0.prefix(16)) } ?? "-", String($0.hash.prefix(16)),
+                        String($0.seq), Output.time($0.recordedAt), $0.kind.rawValue, $0.mechanism.rawValue, $0.callID.map(String.init) ?? "-",
+                        $0.termsVersion.map(String.init) ?? "none", $0.termsSHA256.map { String($0.prefix(16)) } ?? "-", String($0.hash.prefix(16)),
                     ]
                 })
         }

@@ -16,24 +16,10 @@ struct DoctorCommand: ParsableCommand {
     @OptionGroup var output: JSONFlag
     @Flag(help: "Rebuild the live counters from a recount of attempts, and fix file modes.") var repair = false
 
-    struct Report: Encodable {
-        struct Item: Encodable {
-            let name: String
-            let ok: Bool
-            let detail: String
-        }
-        let clean: Bool
-        let checks: [Item]
-        let repaired: [String]
-    }
-
     func run() throws {
         let report = try global.open().doctor(repair: repair)
         if output.json {
-            try Output.json(
-                Report(
-                    clean: report.isClean, checks: report.checks.map { .init(name: $0.name, ok: $0.ok, detail: $0.detail) }, repaired: report.repaired
-                ))
+            try Output.json(report)
         } else {
             if repair && report.repaired.isEmpty { print("repaired: nothing needed repair") }
             for fix in report.repaired { print("repaired: \(fix)") }
