@@ -200,3 +200,34 @@ enum CLI {
         return try #require(object as? [String: Any], "stdout is not a JSON object: \(result.stdout)")
     }
 }
+
+/// A database with three providers, a listing and a helpline, on a test clock.
+struct RoutingFixture {
+    let dir: TempDir
+    let clock: TestClock
+    let helpline: Helpline
+    let a: Provider
+    let b: Provider
+    let c: Provider
+    let listingNumber = "8885550199"
+    let helplineNumber = "8009151270"
+
+    init(
+        strategy: RoutingStrategy = .weightedRoundRobin, start: String = "2026-11-25T12:00:00-05:00", terms: Bool = true,
+        aFields: [String: String] = [:], bFields: [String: String] = [:], cFields: [String: String] = [:]
+    ) throws {
+        dir = try TempDir()
+        clock = try TestClock(start)
+        helpline = try openHelpline(dir, clock: clock)
+        a = try helpline.addProvider(fields: ProviderFields(["name": "A", "phone": "3035550101", "weight": "2"].merging(aFields) { $1 }))
+        b = try helpline.addProvider(fields: ProviderFields(["name": "B", "phone": "2125550102"].merging(bFields) { $1 }))
+        c = try helpline.addProvider(fields: ProviderFields(["name": "C", "phone": "6175550103"].merging(cFields) { $1 }))
+        try helpline.addListing(name: "A's center", number: try phone(listingNumber), providerID: a.id)
+        try helpline.addHelplineNumber(try phone(helplineNumber), settings: HelplineSettings(strategy: strategy))
+        if terms { try helpline.publishTerms("Terms of use v1\n", effectiveAt: instant("2026-01-01T00:00:00Z")) }
+    }
+
+    func count(_ table: String) throws -> Int {
+        try helpline.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM \(table)") ?? -1 }
+    }
+}
