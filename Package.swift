@@ -42,13 +42,16 @@ let package = Package(
             // the API other services link by accident.
             swiftSettings: [.enableUpcomingFeature("InternalImportsByDefault")]
         ),
-        .executableTarget(
-            name: "helpline",
+        // The commands, as a library: the `helpline` executable is a two-line main, and tests can
+        // call the commands in-process.
+        .target(
+            name: "HelplineCLI",
             dependencies: [
                 "HelplineRouting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "helpline", dependencies: ["HelplineCLI"]),
         // The benchmark Scripts/bench.sh runs: routing against raw SQLite, history, reports, CLI, concurrency.
         .executableTarget(
             name: "helpline-bench",
@@ -64,6 +67,7 @@ let package = Package(
             name: "HelplineRoutingTests",
             dependencies: [
                 "HelplineRouting",
+                "HelplineCLI",
                 "helpline",
                 "helpline-bench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -3,8 +3,8 @@ import Foundation
 import PropertyBased
 import Testing
 
+@testable import HelplineCLI
 @testable import HelplineRouting
-@testable import helpline
 
 /// The call path's hand parser must agree with ArgumentParser on every command line it accepts.
 @Suite("FastLane: the call path's parser agrees with ArgumentParser")

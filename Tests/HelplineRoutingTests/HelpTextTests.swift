@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Testing
 
-@testable import helpline
+@testable import HelplineCLI
 
 /// Help is documentation an operator copies from: every example must survive an 80-column
 /// terminal and parse as written.

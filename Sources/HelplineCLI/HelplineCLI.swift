@@ -94,9 +94,10 @@ extension HelplineCLI {
     }
 }
 
-@main
-enum Main {
-    static func main() {
+/// The process's entry point: `helpline`'s main calls it. It never returns: it exits with the
+/// contract's code (CLI.md).
+public enum Main {
+    public static func main() -> Never {
         do {
             // Telephony's per-call commands skip ArgumentParser when they are in their plain form.
             let arguments = HelplineCLI.movingSharedOptionsLast(Array(CommandLine.arguments.dropFirst()))
@@ -111,6 +112,7 @@ enum Main {
             if fflush(nil) != 0 {
                 throw StoreError.cannotWrite(path: "standard output", reason: String(cString: strerror(errno)))
             }
+            exit(0)
         } catch let error as any HelplineError {
             exit(report(error))
         } catch let error as CLIError {
