@@ -150,21 +150,27 @@ extension Helpline {
     private func numbersStillInFile(_ numbers: Set<String>) throws -> Set<String> {
         guard !numbers.isEmpty else { return [] }
         var found: Set<String> = []
+        // Every stored number is "+" and 8 to 15 digits, and a record may put more digits right
+        // after it (a hash): at each "+", try each length the numbers have.
+        let lengths = Set(numbers.map(\.utf8.count))
+        let overlap = 16
         for file in [path, path + "-wal"] {
-            guard let data = FileManager.default.contents(atPath: file) else { continue }
-            data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-                let bytes = raw.bindMemory(to: UInt8.self)
-                guard bytes.count >= 12 else { return }
-                // Every stored number is "+" and 8 to 15 digits, and a record may put more digits
-                // right after it (a hash): at each "+", try each length the numbers have.
-                let lengths = Set(numbers.map(\.utf8.count))
+            // In chunks, each starting 16 bytes before the last one ended, so a number across a
+            // chunk boundary is still seen, and a large file never sits in memory whole.
+            guard let handle = FileHandle(forReadingAtPath: file) else { continue }
+            defer { try? handle.close() }
+            var carry: [UInt8] = []
+            while true {
+                let chunk = handle.readData(ofLength: 8 << 20)
+                if chunk.isEmpty { break }
+                let bytes = carry + [UInt8](chunk)
                 var i = 0
                 while i < bytes.count {
                     if bytes[i] == UInt8(ascii: "+") {
                         var end = i + 1
                         while end < bytes.count, end - i <= 16, bytes[end] >= 0x30, bytes[end] <= 0x39 { end += 1 }
                         for length in lengths where length <= end - i {
-                            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<(i + length)]), as: UTF8.self)
+                            let text = String(decoding: bytes[i..<(i + length)], as: UTF8.self)
                             if numbers.contains(text) { found.insert(text) }
                         }
                         i = end
@@ -172,6 +178,7 @@ extension Helpline {
                         i += 1
                     }
                 }
+                carry = Array(bytes.suffix(overlap))
             }
         }
         return found
