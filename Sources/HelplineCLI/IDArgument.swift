@@ -7,8 +7,8 @@ import HelplineRouting
 func parseID(_ text: String, kind: String) throws -> Int64 {
     guard let id = Int64(text.trimmingCharacters(in: .whitespaces)), id > 0 else {
         switch kind {
-        case "call": throw RoutingError.unknownCall(text)
-        case "callback": throw RoutingError.unknownCallback(text)
+        case "call": throw StoreError.notFound(kind: "call", id: text)
+        case "callback": throw StoreError.notFound(kind: "callback", id: text)
         default: throw StoreError.notFound(kind: kind, id: text)
         }
     }

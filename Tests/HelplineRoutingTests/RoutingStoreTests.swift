@@ -45,7 +45,7 @@ struct RoutingStoreTests {
         #expect(ended.status == .ended)
         #expect(try f.helpline.ended(callID: first.callID) == ended)
         #expect(ended.attempts.map(\.outcome) == [.noAnswer, .answered])
-        #expect(throws: RoutingError.unknownCall("999")) { try f.helpline.answered(callID: 999) }
+        #expect(throws: StoreError.notFound(kind: "call", id: "999")) { try f.helpline.answered(callID: 999) }
     }
 
     @Test("when the fallbacks run out a callback is queued, and can be returned once")

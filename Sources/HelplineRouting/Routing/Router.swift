@@ -40,7 +40,7 @@ public enum Router {
         let c = candidate.counters
         if !candidate.isMember { return .notMember }
         if p.status != .active { return .paused }
-        if !p.hours.isOpen(at: CivilTime(call.receivedAt, in: p.timeZone)) { return .closed }
+        if !p.hours.isOpen(at: candidate.localTime(at: call.receivedAt)) { return .closed }
         if !p.serves(call.callerState) { return .stateNotServed }
         if let cap = p.caps.concurrent, c.concurrent >= cap { return .concurrency }
         if let cap = p.caps.hourly, c.hour >= cap { return .hourlyCap }

@@ -4,16 +4,12 @@ public import Foundation
 public enum RoutingError: HelplineError, Equatable {
     /// The dialed number is neither an active listing nor a helpline. The call was logged.
     case unroutable(dialed: String, callID: Int64)
-    /// No call has this id.
-    case unknownCall(String)
     /// The event contradicts the call's state, such as "no-answer" after "answered".
     case conflictingEvent(callID: Int64, event: String, state: String)
     /// An attempt number that the call never made.
     case unknownAttempt(callID: Int64, attempt: Int)
     /// An event dated before what it follows: an answer before its offer, an end before the call.
     case eventTooEarly(callID: Int64, event: String, time: Date, earliest: Date, what: String)
-    /// No callback has this id.
-    case unknownCallback(String)
     /// The callback is already closed.
     case callbackClosed(id: Int64, status: String)
     /// A listing call's callback may only be returned by the listing's own provider.
@@ -29,14 +25,12 @@ public enum RoutingError: HelplineError, Equatable {
         switch self {
         case .unroutable(let dialed, let callID):
             return "\(InputError.quote(dialed)) is not a listing or helpline number (logged as unroutable call \(callID))"
-        case .unknownCall(let id): return "no call with id \(InputError.quote(id))"
         case .conflictingEvent(let callID, let event, let state):
             return "call \(callID) can't take '\(event)': it is \(state)"
         case .unknownAttempt(let callID, let attempt): return "call \(callID) has no attempt \(attempt)"
         case .eventTooEarly(let callID, let event, let time, let earliest, let what):
             let utc = TimeZone(identifier: "UTC") ?? .current
             return "call \(callID) can't take '\(event)' at \(Instant.format(time, in: utc)): \(what) at \(Instant.format(earliest, in: utc))"
-        case .unknownCallback(let id): return "no callback with id \(InputError.quote(id))"
         case .callbackClosed(let id, let status): return "callback \(id) is already \(status)"
         case .callbackOwedByAnother(let id, let owedBy):
             return "callback \(id) is for a listing call and is owed by provider \(owedBy)"
@@ -48,11 +42,9 @@ public enum RoutingError: HelplineError, Equatable {
     public var hint: String? {
         switch self {
         case .unroutable: return "add the number with `helpline number add` or `helpline listing add`, or check the dialed number"
-        case .unknownCall: return "list calls with `helpline call list`"
         case .conflictingEvent: return "see the call's history with `helpline call show ID`"
         case .unknownAttempt: return "see the call's attempts with `helpline call show ID`"
         case .eventTooEarly: return "check --at (or the peer's clock): an event can't precede what it follows"
-        case .unknownCallback: return "list callbacks with `helpline callback list`"
         case .callbackClosed: return nil
         case .callbackOwedByAnother(_, let owedBy): return "complete it with --provider \(owedBy)"
         case .honeypotChanged: return "the honeypot must be left unchanged; people never see it"

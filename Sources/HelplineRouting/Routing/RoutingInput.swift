@@ -26,11 +26,21 @@ public struct Candidate: Sendable, Hashable {
     public var counters: LiveCounters
     /// False when the helpline has explicit members and this provider is not one of them.
     public var isMember: Bool
+    /// The provider's zone's UTC offset at the call, in seconds, as the caller of the router read
+    /// it (and the decision records it). Nil means the router asks the zone itself.
+    public var utcOffset: Int?
 
-    public init(provider: Provider, counters: LiveCounters, isMember: Bool = true) {
+    public init(provider: Provider, counters: LiveCounters, isMember: Bool = true, utcOffset: Int? = nil) {
         self.provider = provider
         self.counters = counters
         self.isMember = isMember
+        self.utcOffset = utcOffset
+    }
+
+    /// The provider's wall clock at `instant`, from the offset given (no cache, no clock read).
+    func localTime(at instant: Date) -> CivilTime {
+        let offset = utcOffset ?? provider.timeZone.secondsFromGMT(for: instant)
+        return CivilTime(localSeconds: Int(floor(instant.timeIntervalSince1970)) + offset)
     }
 }
 

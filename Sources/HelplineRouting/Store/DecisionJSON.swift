@@ -181,7 +181,7 @@ enum DecisionJSON {
             w.byte(UInt8(ascii: ","))
             if let last = k.lastOfferAt { w.int(last.epochMilliseconds) } else { w.raw("null") }
             w.byte(UInt8(ascii: ","))
-            w.int(ZoneOffsets.secondsFromGMT(for: when, in: c.provider.timeZone))
+            w.int(c.utcOffset ?? ZoneOffsets.secondsFromGMT(for: when, in: c.provider.timeZone))
             w.byte(UInt8(ascii: "]"))
         }
         w.raw("]}")

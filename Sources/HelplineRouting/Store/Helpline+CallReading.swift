@@ -6,7 +6,7 @@ import GRDB
 extension Helpline {
     /// One call with its attempts, decision, callback and consent record.
     ///
-    /// - Throws: `RoutingError.unknownCall`; `StoreError`.
+    /// - Throws: `StoreError.notFound` for an unknown call; `StoreError`.
     public func call(id: Int64) throws -> CallRecord {
         try read { db in try Self.fetchCall(id, db: db) }
     }
@@ -48,7 +48,7 @@ extension Helpline {
                 db.cachedStatement(
                     sql: "SELECT id, status, kind, caller, caller_state, listing_id, helpline_id, received_at, answered_at FROM calls WHERE id = ?"),
                 arguments: [id])
-        else { throw RoutingError.unknownCall(String(id)) }
+        else { throw StoreError.notFound(kind: "call", id: String(id)) }
         return CallState(
             id: id, receivedAt: Date(epochMilliseconds: row["received_at"]),
             answeredAt: (row["answered_at"] as Int64?).map(Date.init(epochMilliseconds:)),
@@ -120,7 +120,7 @@ extension Helpline {
             try ColumnTypes.check(table, filter: table == "calls" ? "id = ?" : "call_id = ?", arguments: [id], db: db)
         }
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM calls WHERE id = ?", arguments: [id]) else {
-            throw RoutingError.unknownCall(String(id))
+            throw StoreError.notFound(kind: "call", id: String(id))
         }
         let decision = try StoredDecision.fetch(callID: id, db: db)
         let callback = try Row.fetchOne(db, sql: "SELECT id, status FROM callbacks WHERE call_id = ?", arguments: [id])

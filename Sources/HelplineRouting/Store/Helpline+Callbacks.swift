@@ -69,7 +69,7 @@ extension Helpline {
     /// Idempotent for the same provider. A listing call's callback may only be returned by the
     /// listing's provider.
     ///
-    /// - Throws: `RoutingError.unknownCallback`, `.callbackClosed`, `.callbackOwedByAnother`;
+    /// - Throws: `StoreError.notFound` for an unknown callback; `RoutingError.callbackClosed`, `.callbackOwedByAnother`;
     ///   `StoreError.notFound` for an unknown provider.
     @discardableResult
     public func completeCallback(id: Int64, providerID: Int64, at time: Date? = nil) throws -> Callback {
@@ -106,7 +106,7 @@ extension Helpline {
 
     /// Gives up on a callback (the number is dead, the caller declined). It counts as not returned.
     ///
-    /// - Throws: `RoutingError.unknownCallback` or `.callbackClosed`.
+    /// - Throws: `StoreError.notFound` for an unknown callback; `RoutingError.callbackClosed`.
     @discardableResult
     public func abandonCallback(id: Int64, at time: Date? = nil) throws -> Callback {
         let when = try eventTime(time)
@@ -122,7 +122,7 @@ extension Helpline {
 
     static func fetchCallback(_ id: Int64, db: Database) throws -> Callback {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM callbacks WHERE id = ?", arguments: [id]) else {
-            throw RoutingError.unknownCallback(String(id))
+            throw StoreError.notFound(kind: "callback", id: String(id))
         }
         return try callback(row: row)
     }

@@ -13,7 +13,7 @@ extension Helpline {
     ///   - callID: the call's id, from `route`.
     ///   - attempt: which attempt was answered (1, 2, …); nil means the one ringing now.
     ///   - time: when it was answered; now when nil. Not before the attempt was offered.
-    /// - Throws: `RoutingError.unknownCall`, `.unknownAttempt`, `.conflictingEvent` or
+    /// - Throws: `StoreError.notFound` for an unknown call; `RoutingError.unknownAttempt`, `.conflictingEvent` or
     ///   `.eventTooEarly`; `InputError.futureTime`; `StoreError`.
     @discardableResult
     public func answered(callID: Int64, attempt: Int? = nil, at time: Date? = nil) throws -> CallRecord {
@@ -72,7 +72,7 @@ extension Helpline {
     ///   - failure: no-answer, busy or failed.
     ///   - time: when; now when nil.
     /// - Returns: the next offer, or the queued callback, in `route`'s shape.
-    /// - Throws: `RoutingError.unknownCall`, `.unknownAttempt` or `.conflictingEvent`; `StoreError`.
+    /// - Throws: `StoreError.notFound` for an unknown call; `RoutingError.unknownAttempt` or `.conflictingEvent`.
     @discardableResult
     public func noAnswer(callID: Int64, attempt: Int? = nil, failure: AttemptFailure = .noAnswer, at time: Date? = nil) throws
         -> RouteResult
@@ -112,7 +112,7 @@ extension Helpline {
     ///
     /// Idempotent: ending an ended call changes nothing.
     ///
-    /// - Throws: `RoutingError.unknownCall`; `StoreError`.
+    /// - Throws: `StoreError.notFound` for an unknown call; `StoreError`.
     @discardableResult
     public func ended(callID: Int64, at time: Date? = nil) throws -> CallRecord {
         return try write { db in

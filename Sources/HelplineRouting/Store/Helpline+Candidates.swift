@@ -91,7 +91,11 @@ extension Helpline {
         var result: [Candidate] = []
         result.reserveCapacity(providers.count)
         for (i, p) in providers.enumerated() {
-            result.append(Candidate(provider: p, counters: counters[i], isMember: members.map { $0.contains(p.id) } ?? true))
+            // The offset from the store's cache, passed in: the router itself reads no cache.
+            result.append(
+                Candidate(
+                    provider: p, counters: counters[i], isMember: members.map { $0.contains(p.id) } ?? true,
+                    utcOffset: ZoneOffsets.secondsFromGMT(for: when, in: p.timeZone)))
         }
         return result
     }

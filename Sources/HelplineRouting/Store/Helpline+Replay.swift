@@ -39,7 +39,7 @@ extension Helpline {
     /// update that would change hours or caps is noticed. An auditor uses it to check that every
     /// offer followed the rules and nothing else.
     ///
-    /// - Throws: `RoutingError.unknownCall`; `StoreError`.
+    /// - Throws: `StoreError.notFound` for an unknown call; `StoreError`.
     public func replay(callID: Int64) throws -> CallReplay {
         try read { db in
             let rows = try Row.fetchAll(
@@ -51,7 +51,7 @@ extension Helpline {
                     LEFT JOIN decision_inputs i ON i.call_id = d.call_id AND i.attempt = d.attempt
                     WHERE d.call_id = ? ORDER BY d.attempt
                     """, arguments: [callID])
-            guard let first = rows.first else { throw RoutingError.unknownCall(String(callID)) }
+            guard let first = rows.first else { throw StoreError.notFound(kind: "call", id: String(callID)) }
             let plan = DecisionJSON.parseIDs(first["fallbacks"])
             return CallReplay(
                 callID: callID, decisions: try rows.map { try Self.replay(callID: callID, row: $0, plan: plan, db: db) })
@@ -78,7 +78,7 @@ extension Helpline {
             candidates.append(
                 Candidate(
                     provider: provider, counters: LiveCounters(hour: int(3), day: int(4), month: int(5), concurrent: int(6), lastOfferAt: last),
-                    isMember: int(2) == 1))
+                    isMember: int(2) == 1, utcOffset: item.count >= 9 ? int(8) : nil))
         }
         let callerState = (input["s"] as? String).flatMap { try? USState(parsing: $0) }
         let call = IncomingCall(callerState: callerState, receivedAt: decidedAt)

@@ -105,6 +105,8 @@ public enum StoreError: HelplineError, Equatable {
         case .io: return "check the disk and the file's permissions"
         case .purgeIncomplete: return "stop the process holding the database open (a long report, a sqlite3 shell) and run the purge again"
         case .cannotWrite: return "write to a regular file in a folder that exists and has space (a report replaces the file atomically)"
+        case .notFound("call", _): return "list calls with `helpline call list`"
+        case .notFound("callback", _): return "list callbacks with `helpline callback list`"
         case .notFound(let kind, _): return "list the \(kind)s to see the ids"
         case .numberInUse: return "each dialed number is one listing or one helpline; remove the other first"
         case .duplicateProvider: return "update that provider instead, or pass --allow-same-phone for a switchboard two providers really share"
