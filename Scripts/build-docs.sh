@@ -9,12 +9,13 @@ case "${1:-}" in
 esac
 cd "$(dirname "$0")/.."
 out=${1:-.build/docs}
-all=.build/symbol-graphs-all
 graphs=.build/symbol-graphs
-rm -rf "$all" "$graphs" && mkdir -p "$all" "$graphs"
-swift build --target HelplineRouting -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$PWD/$all" >/dev/null
-# Only the library's own symbols: its dependencies document themselves.
-cp "$all"/HelplineRouting*.symbols.json "$graphs"/
+rm -rf "$graphs" && mkdir -p "$graphs"
+# The package's public symbols (every target's); only the library's own are kept: its
+# dependencies document themselves.
+dump=$(swift package dump-symbol-graph --minimum-access-level public 2>&1 | sed -n 's/^Files written to //p' | tail -n 1)
+[ -d "$dump" ] || { echo "build-docs: no symbol graphs were written" >&2; exit 1; }
+cp "$dump"/HelplineRouting*.symbols.json "$graphs"/
 docc=$(command -v docc || echo "$(dirname "$(command -v swift)")/docc")
 "$docc" convert Sources/HelplineRouting/HelplineRouting.docc --additional-symbol-graph-dir "$graphs" \
   --fallback-display-name HelplineRouting --fallback-bundle-identifier org.helpline.HelplineRouting \

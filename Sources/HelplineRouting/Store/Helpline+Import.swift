@@ -10,7 +10,9 @@ extension Helpline {
     /// `auto_pause_after`; `-` and `_` are alike). Quoting is RFC 4180; a UTF-8 BOM and CRLF line
     /// ends are accepted; blank lines are skipped.
     ///
-    /// - Parameter csv: the file's text.
+    /// - Parameters:
+    ///   - csv: the file's text.
+    ///   - allowSamePhone: accept phones that listed providers already answer on (see `addProvider`).
     /// - Returns: the providers added, in file order.
     /// - Throws: `InputError.inRow` naming the first bad row (counting the header as row 1) and
     ///   field, or `InputError.invalidCSV` for a file without a usable header. Nothing is written then.

@@ -41,7 +41,11 @@ extension Helpline {
 
     /// Adds a provider from text fields, as `provider add` gives them.
     ///
-    /// - Throws: `InputError` for a missing or invalid field, `StoreError` when the write fails.
+    /// - Parameters:
+    ///   - fields: the fields as text; see `ProviderFields`.
+    ///   - allowSamePhone: accept a phone an active provider already answers on.
+    /// - Throws: `InputError` for a missing or invalid field, `StoreError.duplicateProvider`,
+    ///   `StoreError` when the write fails.
     @discardableResult
     public func addProvider(fields: ProviderFields, allowSamePhone: Bool = false) throws -> Provider {
         try addProvider(try fields.newProvider(defaultTimeZone: defaultTimeZone), allowSamePhone: allowSamePhone)
