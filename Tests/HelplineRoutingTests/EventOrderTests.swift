@@ -69,10 +69,7 @@ struct EventOrderTests {
     @Test("the CLI: --attempt on answered, a resent no-answer prints no phone, an early time exits 65")
     func cli() throws {
         let dir = try TempDir()
-        let db = try CLI.newDatabase(dir)
-        #expect(try CLI.run(["provider", "add", "--name", "A", "--phone", "3035550101"], db: db).status == 0)
-        #expect(try CLI.run(["provider", "add", "--name", "B", "--phone", "3035550102"], db: db).status == 0)
-        #expect(try CLI.run(["number", "add", "--number", "8009151270"], db: db).status == 0)
+        let db = try CLI.seededDatabase(dir, providers: 2)
         let route = try CLI.json(try CLI.run(["route", "--to", "8009151270", "--from", "2125550531", "--json"], db: db))
         let id = try #require(route["call_id"] as? String)
         let early = try CLI.run(["call", "answered", id, "--attempt", "1", "--at", "2020-01-01T00:00:00Z"], db: db)

@@ -69,9 +69,7 @@ struct PurgeShredTests {
     @Test("a reader holding an old snapshot makes the purge fail loudly (74), not report success")
     func heldReaderFailsLoudly() throws {
         let dir = try TempDir()
-        let db = try CLI.newDatabase(dir)
-        #expect(try CLI.run(["provider", "add", "--name", "A", "--phone", "3035550101"], db: db).status == 0)
-        #expect(try CLI.run(["number", "add", "--number", "8009151270"], db: db).status == 0)
+        let db = try CLI.seededDatabase(dir)
         let r = try CLI.run(["route", "--to", "8009151270", "--from", "2125550431", "--at", "2026-01-05T12:00:00Z"], db: db)
         #expect(r.status == 0)
         #expect(try CLI.run(["call", "answered", "1", "--at", "2026-01-05T12:00:10Z"], db: db).status == 0)

@@ -24,9 +24,7 @@ struct SmallPointsTests {
     @Test("'nothing to update' is bad usage: exit 64")
     func nothingToUpdate() throws {
         let dir = try TempDir()
-        let db = try CLI.newDatabase(dir)
-        #expect(try CLI.run(["provider", "add", "--name", "A", "--phone", "3035550101"], db: db).status == 0)
-        #expect(try CLI.run(["number", "add", "--number", "8009151270"], db: db).status == 0)
+        let db = try CLI.seededDatabase(dir)
         for args in [["provider", "update", "1"], ["number", "update", "8009151270"]] {
             let r = try CLI.run(args, db: db)
             #expect(r.status == 64, "\(args)")
@@ -148,10 +146,7 @@ struct SmallPointsTests {
     @Test("smaller things an operator trips on: ended, a resent no-answer, doctor's wording, a cap passed by listing calls")
     func operatorDetails() throws {
         let dir = try TempDir()
-        let db = try CLI.newDatabase(dir)
-        #expect(try CLI.run(["provider", "add", "--name", "A", "--phone", "3035550101"], db: db).status == 0)
-        #expect(try CLI.run(["provider", "add", "--name", "B", "--phone", "3035550102"], db: db).status == 0)
-        #expect(try CLI.run(["number", "add", "--number", "8009151270"], db: db).status == 0)
+        let db = try CLI.seededDatabase(dir, providers: 2)
         #expect(try CLI.run(["route", "--to", "8009151270", "--from", "2125550970"], db: db).status == 0)
         #expect(try CLI.run(["call", "no-answer", "1", "--attempt", "1"], db: db).status == 0)
         let resent = try CLI.run(["call", "no-answer", "1", "--attempt", "1"], db: db)

@@ -181,6 +181,20 @@ enum CLI {
         try queue.close()
     }
 
+    /// A new database with `providers` providers (A, B, … on 303-555-01NN) and the general
+    /// number 8009151270, set up through the CLI as an operator would.
+    static func seededDatabase(_ dir: TempDir, providers: Int = 1, name: String = "h.sqlite") throws -> String {
+        let db = try newDatabase(dir, name)
+        for n in 1...max(providers, 1) {
+            let letter = String(UnicodeScalar(UInt8(64 + n)))
+            let r = try run(["provider", "add", "--name", letter, "--phone", "30355501\(String(format: "%02d", n))"], db: db)
+            #expect(r.status == 0, "provider add: \(r.stderr)")
+        }
+        let r = try run(["number", "add", "--number", "8009151270"], db: db)
+        #expect(r.status == 0, "number add: \(r.stderr)")
+        return db
+    }
+
     /// Runs a shell command; returns its exit status.
     @discardableResult
     static func shell(_ command: String) throws -> Int32 {
