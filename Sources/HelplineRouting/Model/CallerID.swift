@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Who called, as telephony reported it. Every caller is routed and logged; only a North
 /// American number can be called back, has a state, or is recognized as a repeat caller.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The one rule for names that people type and the public pages print: provider, listing and
 /// helpline names.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 // The JSON shapes the CLI prints (and that an HTTP front door returns): one home, in the library,
 // with snake_case keys. Instants encode with the encoder's date strategy.

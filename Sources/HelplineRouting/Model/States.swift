@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Where a call stands, as stored in `calls.status`.
 public enum CallStatus: String, Sendable, Hashable, CaseIterable, Codable {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension DailyReport {
     /// One self-contained HTML page: inline CSS and SVG charts, no script, nothing fetched.

@@ -1,5 +1,5 @@
 import CSV
-public import Foundation
+import Foundation
 
 extension DailyReport: Encodable {
     enum CodingKeys: String, CodingKey {

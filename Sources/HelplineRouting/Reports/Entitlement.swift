@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import GRDB
 
 /// Each provider's entitlement over a period: the sum of the shares recorded in the non-sticky

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Why a candidate was not eligible for a call.
 public enum ExclusionReason: String, Sendable, Codable, CaseIterable {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The answer to "where does this call go?", and to each later "no answer": the CLI's
 /// `route --json` shape.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What `Router.nextOffer` reads: the call's plan, what was offered already, and the planned
 /// providers as they are now.

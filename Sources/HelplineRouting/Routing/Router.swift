@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The routing decision: a pure function of its input. It does no I/O and reads no clock, so
 /// the same input always gives the same decision, and a stored decision can be replayed.

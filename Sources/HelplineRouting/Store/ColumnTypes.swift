@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import GRDB
 
 /// Checks that stored values have their columns' declared types before they are decoded.

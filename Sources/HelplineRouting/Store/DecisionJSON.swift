@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import GRDB
 
 /// The JSON stored in `routing_decisions`, written by hand: it is on the routing path for every

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import GRDB
 
 /// The candidates of a decision and their live counters: read, recounted, and written per offer.

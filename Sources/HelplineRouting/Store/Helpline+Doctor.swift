@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import GRDB
 
 /// The invariants `helpline doctor` checks, and what it found.

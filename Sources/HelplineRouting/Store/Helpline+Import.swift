@@ -1,5 +1,5 @@
 import CSV
-public import Foundation
+import Foundation
 import GRDB
 
 extension Helpline {

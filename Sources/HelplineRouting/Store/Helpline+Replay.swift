@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import GRDB
 
 /// One stored decision decided again from what it recorded, and whether the answers agree.

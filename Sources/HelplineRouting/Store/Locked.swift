@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A value guarded by a lock, for the few caches a shared `Helpline` keeps.
 final class Locked<Value>: @unchecked Sendable {

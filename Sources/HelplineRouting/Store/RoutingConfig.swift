@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import GRDB
 
 /// The routing configuration a process caches: providers, active listings and helplines. It is

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import GRDB
 
 /// A failure of the database or of a lookup in it. Every case names the file or the value.
