@@ -50,29 +50,35 @@ extension Helpline {
                     FROM provider_live
                     """))
         let ms = when.epochMilliseconds
-        var behind: [Int] = []
+        var behind: [(index: Int, span: RecountSpan)] = []
         while let row = try rows.next() {
             // The row holds the counts of the latest periods offered in. A key equal to the
             // call's period is its count; an earlier key means nothing was offered yet in this
-            // period. A later key means this call lies behind the live periods (a backfill, a
-            // race at a boundary, a future-dated offer): its counts come from the attempts.
+            // period. A later key means this call lies behind that live period (a backfill, a
+            // race at a boundary, a future-dated offer): that period's count comes from the
+            // attempts, read over a window as wide as the period, never over all history.
             guard let i = index[row[0]] else { continue }
             let local = locals[i]
             let hourKey: Int = row[1]
             let dayKey: Int = row[3]
             let monthKey: Int = row[5]
-            let last: Int64? = row[7]
-            if hourKey > local.hourKey || dayKey > local.dayKey || monthKey > local.monthKey || (last ?? 0) > ms {
-                behind.append(i)
-                continue
-            }
             if hourKey == local.hourKey { counters[i].hour = row[2] }
             if dayKey == local.dayKey { counters[i].day = row[4] }
             if monthKey == local.monthKey { counters[i].month = row[6] }
-            if let last { counters[i].lastOfferAt = Date(epochMilliseconds: last) }
+            if let last: Int64 = row[7] { counters[i].lastOfferAt = Date(epochMilliseconds: last) }
+            if monthKey > local.monthKey {
+                behind.append((i, .month))
+            } else if dayKey > local.dayKey {
+                behind.append((i, .day))
+            } else if hourKey > local.hourKey {
+                behind.append((i, .hour))
+            }
         }
-        for i in behind {
-            counters[i] = try recount(providerID: providers[i].id, zone: providers[i].timeZone, at: when, db: db)
+        for (i, span) in behind {
+            let counted = try recount(providerID: providers[i].id, zone: providers[i].timeZone, at: when, span: span, db: db)
+            counters[i].hour = counted.hour
+            if span != .hour { counters[i].day = counted.day }
+            if span == .month { counters[i].month = counted.month }
         }
         let live = try Row.fetchCursor(
             db.cachedStatement(
@@ -100,35 +106,38 @@ extension Helpline {
         return result
     }
 
-    /// A provider's offers in the local hour, day and month of `when`, and its last offer up to
-    /// `when`, counted from its attempts: for a call that lies behind the live counters' periods.
-    /// It reads the attempts of a month each side of `when` through the `attempts_offered` index,
-    /// so it costs more than the live row and is used only when the row can't answer.
-    static func recount(providerID: Int64, zone: TimeZone, at when: Date, db: Database) throws -> LiveCounters {
+    /// How far a recount reads: the widest period it must count.
+    enum RecountSpan {
+        case hour, day, month
+
+        /// Milliseconds each side of the instant that surely hold the whole local period.
+        var margin: Int64 {
+            switch self {
+            case .hour: return 2 * 3_600_000
+            case .day: return 2 * 86_400_000
+            case .month: return 33 * 86_400_000
+            }
+        }
+    }
+
+    /// A provider's offers in the local hour, day and month of `when`, counted from its attempts,
+    /// for the periods up to `span`: for a call that lies behind the live counters' periods. It
+    /// reads the attempts of the span around `when` through the `attempts_offered` index, so it
+    /// costs more than the live row and is used only when the row can't answer.
+    static func recount(providerID: Int64, zone: TimeZone, at when: Date, span: RecountSpan = .month, db: Database) throws -> LiveCounters {
         let local = CivilTime(when, in: zone)
         let ms = when.epochMilliseconds
         var counters = LiveCounters()
-        var last: Int64?
         let rows = try Int64.fetchCursor(
             db.cachedStatement(
                 sql: "SELECT offered_at FROM attempts INDEXED BY attempts_offered WHERE offered_at BETWEEN ? AND ? AND provider_id = ?"),
-            arguments: [ms - 33 * 86_400_000, ms + 33 * 86_400_000, providerID])
+            arguments: [ms - span.margin, ms + span.margin, providerID])
         while let at = try rows.next() {
-            if at <= ms { last = max(last ?? at, at) }
             let t = CivilTime(Date(epochMilliseconds: at), in: zone)
-            guard t.monthKey == local.monthKey else { continue }
-            counters.month += 1
-            guard t.dayKey == local.dayKey else { continue }
-            counters.day += 1
+            if t.monthKey == local.monthKey { counters.month += 1 }
+            if t.dayKey == local.dayKey { counters.day += 1 }
             if t.hourKey == local.hourKey { counters.hour += 1 }
         }
-        if last == nil {
-            last = try Int64.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT max(offered_at) FROM attempts INDEXED BY attempts_offered WHERE offered_at <= ? AND provider_id = ?"),
-                arguments: [ms, providerID])
-        }
-        counters.lastOfferAt = last.map(Date.init(epochMilliseconds:))
         return counters
     }
 }
