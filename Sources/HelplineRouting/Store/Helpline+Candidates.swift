@@ -109,34 +109,32 @@ extension Helpline {
     /// How far a recount reads: the widest period it must count.
     enum RecountSpan {
         case hour, day, month
-
-        /// Milliseconds each side of the instant that surely hold the whole local period.
-        var margin: Int64 {
-            switch self {
-            case .hour: return 2 * 3_600_000
-            case .day: return 2 * 86_400_000
-            case .month: return 33 * 86_400_000
-            }
-        }
     }
 
     /// A provider's offers in the local hour, day and month of `when`, counted from its attempts,
-    /// for the periods up to `span`: for a call that lies behind the live counters' periods. It
-    /// reads the attempts of the span around `when` through the `attempts_offered` index, so it
-    /// costs more than the live row and is used only when the row can't answer.
+    /// for the periods up to `span`: for a call that lies behind the live counters' periods. Each
+    /// count is one range count over the `attempts_offered` index between the period's first and
+    /// last instant (DST included), so it costs the period's offers, never all history.
     static func recount(providerID: Int64, zone: TimeZone, at when: Date, span: RecountSpan = .month, db: Database) throws -> LiveCounters {
         let local = CivilTime(when, in: zone)
-        let ms = when.epochMilliseconds
+        let day = LocalDate(when, in: zone)
+        let count = try db.cachedStatement(
+            sql: "SELECT count(*) FROM attempts INDEXED BY attempts_offered WHERE offered_at >= ? AND offered_at < ? AND provider_id = ?")
+        func offers(from: Date, to: Date) throws -> Int {
+            try Int.fetchOne(count, arguments: [from.epochMilliseconds, to.epochMilliseconds, providerID]) ?? 0
+        }
         var counters = LiveCounters()
-        let rows = try Int64.fetchCursor(
-            db.cachedStatement(
-                sql: "SELECT offered_at FROM attempts INDEXED BY attempts_offered WHERE offered_at BETWEEN ? AND ? AND provider_id = ?"),
-            arguments: [ms - span.margin, ms + span.margin, providerID])
-        while let at = try rows.next() {
-            let t = CivilTime(Date(epochMilliseconds: at), in: zone)
-            if t.monthKey == local.monthKey { counters.month += 1 }
-            if t.dayKey == local.dayKey { counters.day += 1 }
-            if t.hourKey == local.hourKey { counters.hour += 1 }
+        // The local hour: whole hours of the offset in force (zones change offset on the hour).
+        let offset = ZoneOffsets.secondsFromGMT(for: when, in: zone)
+        let localSeconds = Int(floor(when.timeIntervalSince1970)) + offset
+        let hourStart = Date(timeIntervalSince1970: Double(CivilTime.floorDiv(localSeconds, 3600) * 3600 - offset))
+        counters.hour = try offers(from: hourStart, to: hourStart.addingTimeInterval(3600))
+        if span != .hour { counters.day = try offers(from: day.start(in: zone), to: day.next.start(in: zone)) }
+        if span == .month {
+            let first = LocalDate(daysSinceEpoch: CivilTime.daysFromCivil(year: local.year, month: local.month, day: 1))
+            let next = local.month == 12 ? (local.year + 1, 1) : (local.year, local.month + 1)
+            let following = LocalDate(daysSinceEpoch: CivilTime.daysFromCivil(year: next.0, month: next.1, day: 1))
+            counters.month = try offers(from: first.start(in: zone), to: following.start(in: zone))
         }
         return counters
     }
