@@ -80,12 +80,16 @@ extension Helpline {
             if span != .hour { counters[i].day = counted.day }
             if span == .month { counters[i].month = counted.month }
         }
+        // Ringing offers are those whose deadline is still ahead; no ring timeout is near an hour
+        // (helplines allow up to 600 s), so the index range stops an hour ahead: a call dated in
+        // the past never scans every later offer whose events were lost.
         let live = try Row.fetchCursor(
             db.cachedStatement(
                 sql: """
                     SELECT provider_id, count(*) FROM (
                         SELECT provider_id FROM attempts INDEXED BY attempts_ringing
-                        WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline > ?1 AND offered_at <= ?1
+                        WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline > ?1 AND ring_deadline <= ?1 + 3600000
+                            AND offered_at <= ?1
                         UNION ALL
                         SELECT provider_id FROM attempts INDEXED BY attempts_connected
                         WHERE outcome = 'answered' AND ended_at IS NULL AND answered_at > ?2 AND answered_at <= ?1)
