@@ -74,11 +74,23 @@ extension Helpline {
                 behind.append((i, .hour))
             }
         }
-        for (i, span) in behind {
-            let counted = try recount(providerID: providers[i].id, zone: providers[i].timeZone, at: when, span: span, db: db)
-            counters[i].hour = counted.hour
-            if span != .hour { counters[i].day = counted.day }
-            if span == .month { counters[i].month = counted.month }
+        // Providers of one zone share their periods' bounds: one grouped count per zone and
+        // period, not one scan per provider.
+        var zonesBehind: [String: [(index: Int, span: RecountSpan)]] = [:]
+        for entry in behind { zonesBehind[providers[entry.index].timeZone.identifier, default: []].append(entry) }
+        for entries in zonesBehind.values {
+            guard let first = entries.first else { continue }
+            let bounds = PeriodBounds(at: when, in: providers[first.index].timeZone)
+            let widest = entries.map(\.span).max() ?? .hour
+            let hour = try Self.offersByProvider(bounds.hour, db: db)
+            let day = widest >= .day ? try Self.offersByProvider(bounds.day, db: db) : [:]
+            let month = widest == .month ? try Self.offersByProvider(bounds.month, db: db) : [:]
+            for (i, span) in entries {
+                let id = providers[i].id
+                counters[i].hour = hour[id, default: 0]
+                if span >= .day { counters[i].day = day[id, default: 0] }
+                if span == .month { counters[i].month = month[id, default: 0] }
+            }
         }
         // Ringing offers are those whose deadline is still ahead; no ring timeout is near an hour
         // (helplines allow up to 600 s), so the index range stops an hour ahead: a call dated in
@@ -111,35 +123,52 @@ extension Helpline {
     }
 
     /// How far a recount reads: the widest period it must count.
-    enum RecountSpan {
+    enum RecountSpan: Int, Comparable {
         case hour, day, month
+        static func < (a: RecountSpan, b: RecountSpan) -> Bool { a.rawValue < b.rawValue }
     }
 
-    /// A provider's offers in the local hour, day and month of `when`, counted from its attempts,
-    /// for the periods up to `span`: for a call that lies behind the live counters' periods. Each
-    /// count is one range count over the `attempts_offered` index between the period's first and
-    /// last instant (DST included), so it costs the period's offers, never all history.
-    static func recount(providerID: Int64, zone: TimeZone, at when: Date, span: RecountSpan = .month, db: Database) throws -> LiveCounters {
-        let local = CivilTime(when, in: zone)
-        let day = LocalDate(when, in: zone)
-        let count = try db.cachedStatement(
-            sql: "SELECT count(*) FROM attempts INDEXED BY attempts_offered WHERE offered_at >= ? AND offered_at < ? AND provider_id = ?")
-        func offers(from: Date, to: Date) throws -> Int {
-            try Int.fetchOne(count, arguments: [from.epochMilliseconds, to.epochMilliseconds, providerID]) ?? 0
-        }
-        var counters = LiveCounters()
-        // The local hour: whole hours of the offset in force (zones change offset on the hour).
-        let offset = ZoneOffsets.secondsFromGMT(for: when, in: zone)
-        let localSeconds = Int(floor(when.timeIntervalSince1970)) + offset
-        let hourStart = Date(timeIntervalSince1970: Double(CivilTime.floorDiv(localSeconds, 3600) * 3600 - offset))
-        counters.hour = try offers(from: hourStart, to: hourStart.addingTimeInterval(3600))
-        if span != .hour { counters.day = try offers(from: day.start(in: zone), to: day.next.start(in: zone)) }
-        if span == .month {
+    /// The first and the end instant (in epoch ms) of the local hour, day and month of an
+    /// instant in a zone, DST included (zones change their offset on the hour).
+    struct PeriodBounds {
+        var hour: (Int64, Int64)
+        var day: (Int64, Int64)
+        var month: (Int64, Int64)
+
+        init(at when: Date, in zone: TimeZone) {
+            let local = CivilTime(when, in: zone)
+            let offset = ZoneOffsets.secondsFromGMT(for: when, in: zone)
+            let hourStart = Int64(CivilTime.floorDiv(Int(floor(when.timeIntervalSince1970)) + offset, 3600) * 3600 - offset) * 1000
+            hour = (hourStart, hourStart + 3_600_000)
+            let today = LocalDate(when, in: zone)
+            day = (today.start(in: zone).epochMilliseconds, today.next.start(in: zone).epochMilliseconds)
             let first = LocalDate(daysSinceEpoch: CivilTime.daysFromCivil(year: local.year, month: local.month, day: 1))
             let next = local.month == 12 ? (local.year + 1, 1) : (local.year, local.month + 1)
             let following = LocalDate(daysSinceEpoch: CivilTime.daysFromCivil(year: next.0, month: next.1, day: 1))
-            counters.month = try offers(from: first.start(in: zone), to: following.start(in: zone))
+            month = (first.start(in: zone).epochMilliseconds, following.start(in: zone).epochMilliseconds)
         }
-        return counters
+    }
+
+    /// Offers per provider in `[from, to)`: one range count over the `attempts_offered` index.
+    static func offersByProvider(_ range: (Int64, Int64), db: Database) throws -> [Int64: Int] {
+        var counts: [Int64: Int] = [:]
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT provider_id, count(*) FROM attempts INDEXED BY attempts_offered
+                    WHERE offered_at >= ? AND offered_at < ? GROUP BY provider_id
+                    """), arguments: [range.0, range.1])
+        while let row = try rows.next() { counts[row[0]] = row[1] }
+        return counts
+    }
+
+    /// One provider's offers in the local hour, day and month of `when`, counted from its
+    /// attempts (for `doctor`'s rebuild of its live row).
+    static func recount(providerID: Int64, zone: TimeZone, at when: Date, db: Database) throws -> LiveCounters {
+        let bounds = PeriodBounds(at: when, in: zone)
+        let count = try db.cachedStatement(
+            sql: "SELECT count(*) FROM attempts INDEXED BY attempts_offered WHERE offered_at >= ? AND offered_at < ? AND provider_id = ?")
+        func offers(_ range: (Int64, Int64)) throws -> Int { try Int.fetchOne(count, arguments: [range.0, range.1, providerID]) ?? 0 }
+        return LiveCounters(hour: try offers(bounds.hour), day: try offers(bounds.day), month: try offers(bounds.month))
     }
 }
