@@ -50,8 +50,10 @@ enum ColumnTypes {
         let typeofs = columns.map { "typeof(\"\($0.name)\")" }.joined(separator: ", ")
         let condition = (filter.map { "(\($0)) AND " } ?? "") + "(" + wrong.joined(separator: " OR ") + ")"
         guard
+            // Cached: the call events run the same check on every event.
             let row = try Row.fetchOne(
-                db, sql: "SELECT \(try rowName(of: table, db: db)), \(typeofs) FROM \"\(table)\" WHERE \(condition) LIMIT 1", arguments: arguments)
+                db.cachedStatement(sql: "SELECT \(try rowName(of: table, db: db)), \(typeofs) FROM \"\(table)\" WHERE \(condition) LIMIT 1"),
+                arguments: arguments)
         else { return }
         let rowid: Int64 = (row[0] as Int64?) ?? 0
         for (i, c) in columns.enumerated() {
@@ -65,9 +67,10 @@ enum ColumnTypes {
     /// Tables whose rows are evidence: a person corrects them, never `doctor --repair`.
     static let evidence: Set<String> = ["consent_records", "config_changes", "terms_versions", "schema_migrations"]
 
-    /// Converts values stored with the wrong type when the conversion loses nothing (`'42'` or
-    /// `42.0` in an INTEGER column, a number or UTF-8 blob in a TEXT column); returns how many
-    /// values changed. Values like `'x'` in an INTEGER column are left for a person.
+    /// Converts values stored with the wrong type when the conversion loses nothing (in practice
+    /// a BLOB in a TEXT column: SQLite's affinity already stores `'42'` as 42 in an INTEGER
+    /// column); returns how many values changed. Values like `'x'` or `1.5` in an INTEGER column
+    /// are left for a person.
     static func repair(_ table: String, db: Database) throws -> Int {
         guard !evidence.contains(table) else { return 0 }
         var changed = 0

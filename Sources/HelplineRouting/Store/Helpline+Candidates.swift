@@ -38,7 +38,10 @@ extension Helpline {
     static func candidates(
         _ providers: [Provider], members: Set<Int64>?, at when: Date, options: Options, db: Database
     ) throws -> [Candidate] {
-        let locals = providers.map { CivilTime(when, in: $0.timeZone) }
+        // Each zone's offset once: it makes the wall clock here and goes to the router below.
+        let offsets = providers.map { ZoneOffsets.secondsFromGMT(for: when, in: $0.timeZone) }
+        let seconds = Int(floor(when.timeIntervalSince1970))
+        let locals = offsets.map { CivilTime(localSeconds: seconds + $0) }
         var index: [Int64: Int] = [:]
         index.reserveCapacity(providers.count)
         for (i, p) in providers.enumerated() { index[p.id] = i }
@@ -117,7 +120,7 @@ extension Helpline {
             result.append(
                 Candidate(
                     provider: p, counters: counters[i], isMember: members.map { $0.contains(p.id) } ?? true,
-                    utcOffset: ZoneOffsets.secondsFromGMT(for: when, in: p.timeZone)))
+                    utcOffset: offsets[i]))
         }
         return result
     }
