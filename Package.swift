@@ -15,6 +15,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // The HTTP server only (`helpline serve`). No traits: swift-configuration and full
+        // Foundation support are not used, and leaving them out shortens a clean build.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // The schema: Migrations/NNNN_what.sql, embedded as Swift string literals at build time.
@@ -51,7 +58,27 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "helpline", dependencies: ["HelplineCLI"]),
+        // `helpline serve`: HTTP for Twilio, SIP proxies and the website. Its own target, so the
+        // library and the CLI's commands build and link without a web server.
+        .target(
+            name: "HelplineServer",
+            dependencies: [
+                "HelplineRouting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .executableTarget(
+            name: "helpline",
+            dependencies: ["HelplineCLI", "HelplineServer", "HelplineRouting", .product(name: "Logging", package: "swift-log")]
+        ),
         // The benchmark Scripts/bench.sh runs: routing against raw SQLite, history, reports, CLI, concurrency.
         .executableTarget(
             name: "helpline-bench",
@@ -68,6 +95,7 @@ let package = Package(
             dependencies: [
                 "HelplineRouting",
                 "HelplineCLI",
+                "HelplineServer",
                 "helpline",
                 "helpline-bench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -25,8 +25,7 @@ struct HelplineCLI: ParsableCommand {
             InitCommand.self, MigrateCommand.self, SettingsCommand.self, ProviderCommand.self, ListingCommand.self, NumberCommand.self,
             ImportCommand.self, TermsCommand.self, RouteCommand.self, CallCommand.self, CallbackCommand.self, ConsentCommand.self,
             ReportCommand.self, StatsCommand.self, DisclosureCommand.self, HistoryCommand.self, DoctorCommand.self, PurgeCommand.self,
-            DemoCommand.self,
-
+            SweepCommand.self, ServeCommand.self, DemoCommand.self,
         ]
     )
 }
@@ -97,7 +96,12 @@ extension HelplineCLI {
 /// The process's entry point: `helpline`'s main calls it. It never returns: it exits with the
 /// contract's code (CLI.md).
 public enum Main {
-    public static func main() -> Never {
+    /// Runs the command line and exits.
+    ///
+    /// - Parameter serve: starts `helpline serve` and returns its exit code; nil in a build
+    ///   without the server, where `serve` says so.
+    public static func main(serve: ((ServeRequest) throws -> Int32)? = nil) -> Never {
+        ServeCommand.start = serve
         do {
             // Telephony's per-call commands skip ArgumentParser when they are in their plain form.
             let arguments = HelplineCLI.movingSharedOptionsLast(Array(CommandLine.arguments.dropFirst()))

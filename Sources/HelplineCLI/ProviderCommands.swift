@@ -18,12 +18,13 @@ struct ProviderFlags: ParsableArguments {
     @Option(help: "Most offers per month in its zone.") var monthlyCap: String?
     @Option(help: "Most offers ringing or connected at once.") var concurrency: String?
     @Option(help: "Pause after this many unanswered offers in a row (none: never).") var autoPauseAfter: String?
+    @Option(help: "Where a SIP proxy rings it, e.g. sip:intake@pbx.example.org (none: ring --phone).") var sipUri: String?
 
     func fields() throws -> ProviderFields {
         let pairs: [(String, String?)] = [
             ("name", name), ("phone", phone), ("tz", tz), ("hours", hours), ("states", states), ("weight", weight),
             ("priority", priority), ("hourly_cap", hourlyCap), ("daily_cap", dailyCap), ("monthly_cap", monthlyCap),
-            ("concurrency", concurrency), ("auto_pause_after", autoPauseAfter),
+            ("concurrency", concurrency), ("auto_pause_after", autoPauseAfter), ("sip_uri", sipUri),
         ]
         return try ProviderFields(Dictionary(uniqueKeysWithValues: pairs.compactMap { k, v in v.map { (k, $0) } }))
     }
@@ -54,6 +55,7 @@ struct ProviderCommand: ParsableCommand {
             monthly cap:       \(Output.optional(p.caps.monthly))
             concurrency:       \(Output.optional(p.caps.concurrent))
             auto-pause after:  \(Output.optional(p.autoPauseAfter))
+            SIP URI:           \(p.sipURI ?? "none (rings the phone)")
             updated:           \(Output.time(p.updatedAt))
             """)
     }

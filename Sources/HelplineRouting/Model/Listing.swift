@@ -9,4 +9,6 @@ public struct Listing: Sendable, Hashable, Identifiable {
     public var createdAt: Date
     /// Set when the listing was removed; removed listings keep their call history.
     public var removedAt: Date?
+    /// How long its calls ring the center before a callback is owed, in seconds (default 20).
+    public var ringTimeoutSeconds: Int = 20
 }

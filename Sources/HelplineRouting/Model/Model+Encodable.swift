@@ -7,7 +7,7 @@ extension Provider: Encodable {
     enum CodingKeys: String, CodingKey {
         case id, name, phone, timeZone = "time_zone", hours, states, weight, priority, hourlyCap = "hourly_cap"
         case dailyCap = "daily_cap", monthlyCap = "monthly_cap", concurrency, autoPauseAfter = "auto_pause_after"
-        case status, createdAt = "created_at", updatedAt = "updated_at"
+        case status, createdAt = "created_at", updatedAt = "updated_at", sipURI = "sip_uri"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -15,6 +15,7 @@ extension Provider: Encodable {
         try c.encode(id, forKey: .id)
         try c.encode(name, forKey: .name)
         try c.encode(phone, forKey: .phone)
+        try c.encode(sipURI, forKey: .sipURI)
         try c.encode(timeZone.identifier, forKey: .timeZone)
         try c.encode(hours.spec, forKey: .hours)
         try c.encode(states.sorted().map(\.code), forKey: .states)
@@ -34,6 +35,7 @@ extension Provider: Encodable {
 extension Listing: Encodable {
     enum CodingKeys: String, CodingKey {
         case id, name, number, providerID = "provider_id", createdAt = "created_at", removedAt = "removed_at"
+        case ringTimeoutSeconds = "ring_timeout_seconds"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -44,6 +46,7 @@ extension Listing: Encodable {
         try c.encode(providerID, forKey: .providerID)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(removedAt, forKey: .removedAt)
+        try c.encode(ringTimeoutSeconds, forKey: .ringTimeoutSeconds)
     }
 }
 

@@ -44,6 +44,8 @@ public struct Provider: Sendable, Hashable, Identifiable {
     public var caps: Caps
     /// Pause after this many unanswered offers in a row; nil means never.
     public var autoPauseAfter: Int?
+    /// Where a SIP proxy rings it (`sip:` or `sips:`); nil rings `phone`.
+    public var sipURI: String?
     public var status: ProviderStatus
     /// Bumped on every change of settings or status; decisions record it, so they can be replayed.
     public var revision: Int
@@ -65,7 +67,7 @@ public struct ProviderFields: Sendable {
     /// The field names, as CSV headers and (with `-` for `_`) as CLI flags.
     public static let names = [
         "name", "phone", "tz", "hours", "states", "weight", "priority", "hourly_cap", "daily_cap",
-        "monthly_cap", "concurrency", "auto_pause_after",
+        "monthly_cap", "concurrency", "auto_pause_after", "sip_uri",
     ]
 
     /// Field name to text; a missing key means "not given".
@@ -123,9 +125,25 @@ public struct ProviderFields: Sendable {
             case "concurrency": provider.caps.concurrent = try Self.cap("concurrency", value)
             case "auto_pause_after":
                 provider.autoPauseAfter = Self.isNone(value) ? nil : try Self.integer("auto_pause_after", value, 1...1000)
+            case "sip_uri": provider.sipURI = Self.isNone(value) ? nil : try Self.sipURI(value)
             default: throw InputError.unknownField(key, known: Self.names)
             }
         }
+    }
+
+    /// A SIP URI as a proxy can dial it: `sip:` or `sips:`, a user part and a host, 5-256 bytes of
+    /// printable ASCII with no spaces (it is placed in TwiML and SIP headers as given).
+    static func sipURI(_ value: String) throws -> String {
+        let lower = value.lowercased()
+        let ok =
+            (lower.hasPrefix("sip:") || lower.hasPrefix("sips:")) && (5...256).contains(value.utf8.count)
+            && value.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") && $0 != UInt8(ascii: "\"") }
+            && value.split(separator: ":", maxSplits: 1).last.map { !$0.isEmpty } == true
+        guard ok else {
+            throw InputError.invalidText(
+                field: "sip_uri", reason: "it must look like sip:intake@pbx.example.org (sip: or sips:, no spaces, at most 256 bytes)")
+        }
+        return value
     }
 
     private static func isNone(_ value: String) -> Bool { value.isEmpty || value.lowercased() == "none" }
@@ -156,6 +174,7 @@ public struct NewProvider: Sendable, Hashable {
     public var priority: Int = 1
     public var caps = Caps()
     public var autoPauseAfter: Int?
+    public var sipURI: String?
 
     /// A provider open 24/7 in all states with weight 1, tier 1 and no caps.
     public init(name: String, phone: PhoneNumber, timeZone: TimeZone) {
@@ -175,6 +194,7 @@ extension Provider {
         s.priority = priority
         s.caps = caps
         s.autoPauseAfter = autoPauseAfter
+        s.sipURI = sipURI
         return s
     }
 }

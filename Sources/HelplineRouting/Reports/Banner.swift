@@ -80,7 +80,15 @@ extension Helpline {
     ///
     /// - Throws: `StoreError`.
     public func disclosure() throws -> String {
-        let names = try read { db in
+        Disclosure.paragraph(advertisers: try advertisers())
+    }
+
+    /// The names of the active advertisers that general helplines offer calls to, as the
+    /// disclosure names them (in no particular order).
+    ///
+    /// - Throws: `StoreError` when the database can't be read.
+    public func advertisers() throws -> [String] {
+        try read { db in
             try String.fetchAll(
                 db,
                 sql: """
@@ -91,7 +99,6 @@ extension Helpline {
                            OR EXISTS (SELECT 1 FROM helpline_members m WHERE m.helpline_id = h.id AND m.provider_id = p.id))
                     """)
         }
-        return Disclosure.paragraph(advertisers: names)
     }
 }
 

@@ -8,6 +8,12 @@ public struct RouteResult: Sendable, Hashable {
         public var id: Int64
         public var name: String
         public var phone: PhoneNumber
+        /// Its SIP URI, when one is configured.
+        public var sipURI: String?
+        /// How long this offer rings before it counts as unanswered, in seconds.
+        public var ringTimeoutSeconds: Int
+        /// What telephony dials: the SIP URI when one is configured, else the E.164 phone.
+        public var destination: String { sipURI ?? phone.e164 }
     }
 
     /// The consent record the call appended.
@@ -62,6 +68,7 @@ extension RouteResult: Encodable {
     enum CodingKeys: String, CodingKey {
         case callID = "call_id", kind, outcome, provider, attempt, fallbacks, sticky, strategy, candidates
         case callbackID = "callback_id", callbackReason = "callback_reason", consent, warnings, repeated
+        case destination, ringTimeout = "ring_timeout_s"
     }
     enum ProviderKeys: String, CodingKey { case id, name, phone }
     enum ConsentKeys: String, CodingKey { case termsVersion = "terms_version", termsSHA256 = "terms_sha256", record }
@@ -80,6 +87,8 @@ extension RouteResult: Encodable {
             try c.encodeNil(forKey: .provider)
         }
         try c.encode(attempt, forKey: .attempt)
+        try c.encode(provider?.destination, forKey: .destination)
+        try c.encode(provider?.ringTimeoutSeconds, forKey: .ringTimeout)
         try c.encode(fallbacks, forKey: .fallbacks)
         try c.encode(sticky, forKey: .sticky)
         try c.encode(strategy, forKey: .strategy)

@@ -73,6 +73,15 @@ extension Helpline {
     }
 
     /// Rebuilds a call's current routing answer from the database: the live offer, or the callback.
+    /// The call's routing as it stands, in `route`'s shape: the offer ringing now with its
+    /// destination and ring timeout, the queued callback, or the call's end. Telephony's resent
+    /// requests and an unroutable call's answer are built from it.
+    ///
+    /// - Throws: `StoreError.notFound` for an unknown call; `StoreError`.
+    public func routeResult(callID: Int64) throws -> RouteResult {
+        try read { db in try Self.routeResult(callID: callID, db: db) }
+    }
+
     static func routeResult(callID: Int64, db: Database) throws -> RouteResult {
         let call = try callState(callID, db: db)
         // The first decision made the plan and the sticky choice; the latest says what is left.
@@ -97,7 +106,12 @@ extension Helpline {
         case .ringing:
             if let current = call.latestAttempt, current.outcome == nil {
                 let p = try fetchProvider(current.providerID, db: db)
-                provider = RouteResult.OfferedProvider(id: p.id, name: p.name, phone: p.phone)
+                let ringMs =
+                    try Int64.fetchOne(
+                        db, sql: "SELECT ring_deadline - offered_at FROM attempts WHERE call_id = ? AND seq = ?",
+                        arguments: [callID, current.seq]) ?? 20_000
+                provider = RouteResult.OfferedProvider(
+                    id: p.id, name: p.name, phone: p.phone, sipURI: p.sipURI, ringTimeoutSeconds: Int(ringMs / 1000))
                 outcome = .offer
                 attempt = current.seq
             }

@@ -147,6 +147,68 @@ extension Helpline {
         }
     }
 
+    /// The call routed with telephony's id `externalID`: a SIP proxy knows only its Call-ID when
+    /// the caller hangs up, so every event can be addressed by it.
+    ///
+    /// - Throws: `StoreError.notFound` when no call has that external id.
+    public func callID(externalID: String) throws -> Int64 {
+        let id = try read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM calls WHERE external_id = ?"), arguments: [externalID])
+        }
+        guard let id else { throw StoreError.notFound(kind: "call with external id", id: externalID) }
+        return id
+    }
+
+    /// How long past its ring timeout an attempt may stay ringing before `closeStaleAttempts(grace:at:)`
+    /// closes it: telephony's own timer and event delivery get this much slack.
+    public static let staleRingGrace: TimeInterval = 30
+
+    /// Closes every attempt still ringing more than `grace` seconds past its ring timeout: its
+    /// answer or no-answer event was lost. Each is recorded as `no-answer` and its call moves on
+    /// to a callback; it is not offered to anyone else, since nobody is on the line to connect.
+    ///
+    /// The server runs this on a timer; `helpline sweep` runs it from cron.
+    ///
+    /// - Parameters:
+    ///   - grace: seconds past the ring deadline (default `staleRingGrace`).
+    ///   - time: now, when nil.
+    /// - Returns: the ids of the calls closed, oldest first.
+    /// - Throws: `StoreError`.
+    @discardableResult
+    public func closeStaleAttempts(grace: TimeInterval = Helpline.staleRingGrace, at time: Date? = nil) throws -> [Int64] {
+        try write { db in
+            let when = try eventTime(time)
+            let cutoff = when.epochMilliseconds - Int64(grace * 1000)
+            // The partial index holds only attempts still ringing, so this reads the stale ones alone.
+            let stale = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT call_id, seq FROM attempts INDEXED BY attempts_ringing
+                    WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline < ? ORDER BY ring_deadline LIMIT 1000
+                    """, arguments: [cutoff])
+            var closed: [Int64] = []
+            for row in stale {
+                let callID: Int64 = row["call_id"]
+                let seq: Int = row["seq"]
+                let call = try Self.callState(callID, db: db)
+                guard call.status == .ringing, let attempt = call.latestAttempt, attempt.seq == seq, attempt.outcome == nil else {
+                    // An older attempt left open (an edit by hand): close it without moving the call.
+                    try db.execute(
+                        sql: "UPDATE attempts SET outcome = 'no-answer', ended_at = ? WHERE call_id = ? AND seq = ?",
+                        arguments: [when.epochMilliseconds, callID, seq])
+                    continue
+                }
+                try failAttempt(call: call, attempt: attempt, failure: .noAnswer, at: when, db: db)
+                try queueCallbackForCall(call, reason: .noAnswer, at: when, db: db)
+                closed.append(callID)
+            }
+            if !closed.isEmpty {
+                logger.warning("closed attempts left ringing past their timeout", metadata: ["calls": "\(closed.count)"])
+            }
+            return closed
+        }
+    }
+
     /// Refuses an event dated before the thing it follows (an answer before its offer, an end
     /// before the call): such times would make negative response times and credit the wrong offer.
     static func requireNotBefore(_ when: Date, _ earliest: Date, callID: Int64, event: String, what: String) throws {

@@ -4,11 +4,17 @@ import GRDB
 extension Helpline {
     /// Adds a listing: calls to `number` always go to `providerID`.
     ///
-    /// - Throws: `InputError` for a blank name, `StoreError.notFound` for an unknown provider,
-    ///   `StoreError.numberInUse` when the number is already a listing or a helpline.
+    /// - Parameters:
+    ///   - name: the center's name.
+    ///   - number: the listing's tracking number.
+    ///   - providerID: the provider that answers it.
+    ///   - ringTimeout: seconds its calls ring the center before a callback is owed (1-600, default 20).
+    /// - Throws: `InputError` for a blank name or a ring timeout out of range, `StoreError.notFound`
+    ///   for an unknown provider, `StoreError.numberInUse` when the number is already a listing or a helpline.
     @discardableResult
-    public func addListing(name: String, number: PhoneNumber, providerID: Int64) throws -> Listing {
+    public func addListing(name: String, number: PhoneNumber, providerID: Int64, ringTimeout: Int = 20) throws -> Listing {
         let name = try DisplayName.validated(name)
+        try Self.checkRingTimeout(ringTimeout)
         return try configWrite { db in
             let provider = try Self.fetchProvider(providerID, db: db)
             guard provider.status != .removed else {
@@ -16,9 +22,33 @@ extension Helpline {
             }
             try Self.checkNumberFree(number, db: db)
             try db.execute(
-                sql: "INSERT INTO listings (name, number, provider_id, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [name, number.e164, providerID, options.now().epochMilliseconds])
+                sql: "INSERT INTO listings (name, number, provider_id, created_at, ring_timeout_s) VALUES (?, ?, ?, ?, ?)",
+                arguments: [name, number.e164, providerID, options.now().epochMilliseconds, ringTimeout])
             return try Self.fetchListing(db.lastInsertedRowID, db: db)
+        }
+    }
+
+    /// Changes a listing's name or ring timeout; a nil leaves that setting as it is.
+    ///
+    /// - Throws: `InputError` for a blank name or a ring timeout out of range; `StoreError.notFound`
+    ///   for an unknown or removed listing.
+    @discardableResult
+    public func updateListing(id: Int64, name: String? = nil, ringTimeout: Int? = nil) throws -> Listing {
+        let name = try name.map { try DisplayName.validated($0) }
+        if let ringTimeout { try Self.checkRingTimeout(ringTimeout) }
+        return try configWrite { db in
+            let listing = try Self.fetchListing(id, db: db)
+            guard listing.removedAt == nil else { throw StoreError.notFound(kind: "active listing", id: String(id)) }
+            try db.execute(
+                sql: "UPDATE listings SET name = ?, ring_timeout_s = ? WHERE id = ?",
+                arguments: [name ?? listing.name, ringTimeout ?? listing.ringTimeoutSeconds, id])
+            return try Self.fetchListing(id, db: db)
+        }
+    }
+
+    static func checkRingTimeout(_ seconds: Int) throws {
+        guard (1...600).contains(seconds) else {
+            throw InputError.outOfRange(field: "ring-timeout", value: String(seconds), allowed: "1-600")
         }
     }
 

@@ -27,12 +27,12 @@ extension Helpline {
         try db.execute(
             sql: """
                 INSERT INTO providers (name, phone, time_zone, hours, states, weight, priority, hourly_cap, daily_cap,
-                    monthly_cap, concurrency_cap, auto_pause_after, status, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)
+                    monthly_cap, concurrency_cap, auto_pause_after, sip_uri, status, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)
                 """,
             arguments: [
                 p.name, p.phone.e164, p.timeZone.identifier, p.hours.spec, USState.joined(p.states), p.weight, p.priority,
-                p.caps.hourly, p.caps.daily, p.caps.monthly, p.caps.concurrent, p.autoPauseAfter, ms, ms,
+                p.caps.hourly, p.caps.daily, p.caps.monthly, p.caps.concurrent, p.autoPauseAfter, p.sipURI, ms, ms,
             ])
         let id = db.lastInsertedRowID
         try recordProviderEvent(db: db, providerID: id, event: "added", at: now, detail: "")
@@ -92,13 +92,13 @@ extension Helpline {
             try db.execute(
                 sql: """
                     UPDATE providers SET name = ?, phone = ?, time_zone = ?, hours = ?, states = ?, weight = ?, priority = ?,
-                        hourly_cap = ?, daily_cap = ?, monthly_cap = ?, concurrency_cap = ?, auto_pause_after = ?, updated_at = ?,
+                        hourly_cap = ?, daily_cap = ?, monthly_cap = ?, concurrency_cap = ?, auto_pause_after = ?, sip_uri = ?, updated_at = ?,
                         revision = revision + 1
                     WHERE id = ?
                     """,
                 arguments: [
                     s.name, s.phone.e164, s.timeZone.identifier, s.hours.spec, USState.joined(s.states), s.weight, s.priority,
-                    s.caps.hourly, s.caps.daily, s.caps.monthly, s.caps.concurrent, s.autoPauseAfter,
+                    s.caps.hourly, s.caps.daily, s.caps.monthly, s.caps.concurrent, s.autoPauseAfter, s.sipURI,
                     options.now().epochMilliseconds, id,
                 ])
             if s.timeZone.identifier != current.timeZone.identifier {

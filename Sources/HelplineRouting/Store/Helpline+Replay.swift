@@ -139,7 +139,8 @@ extension Helpline {
                 db,
                 sql: """
                     SELECT provider_id AS id, name, phone, time_zone, hours, states, weight, priority, hourly_cap, daily_cap, monthly_cap,
-                        concurrency_cap, auto_pause_after, status, revision, recorded_at AS created_at, recorded_at AS updated_at
+                        concurrency_cap, auto_pause_after, status, revision, recorded_at AS created_at, recorded_at AS updated_at,
+                        NULL AS sip_uri
                     FROM provider_revisions WHERE provider_id = ? AND revision = ?
                     """, arguments: [id, revision])
         else { throw StoreError.notFound(kind: "provider revision", id: "\(id)@\(revision)") }

@@ -102,7 +102,8 @@ extension Helpline {
             return try self.store(decision: decision, input: input, call: resolved, config: config, db: db)
         }
         if result.outcome == .unroutable {
-            logger.notice("unroutable call", metadata: ["call_id": "\(result.callID)", "dialed": "\(dialedText)"])
+            // No number in logs: the dialed text is in the call's row.
+            logger.notice("unroutable call", metadata: ["call_id": "\(result.callID)"])
             throw RoutingError.unroutable(dialed: dialedText, callID: result.callID)
         }
         return result
@@ -158,8 +159,9 @@ extension Helpline {
 
         var offered: RouteResult.OfferedProvider?
         if let providerID = decision.offeredProviderID, let p = config.providers[providerID] {
-            try Self.recordOffer(callID: callID, seq: 1, provider: p, at: when, ringTimeout: helplineNumber?.ringTimeoutSeconds ?? 20, db: db)
-            offered = RouteResult.OfferedProvider(id: p.id, name: p.name, phone: p.phone)
+            let ringTimeout = helplineNumber?.ringTimeoutSeconds ?? listing?.ringTimeoutSeconds ?? 20
+            try Self.recordOffer(callID: callID, seq: 1, provider: p, at: when, ringTimeout: ringTimeout, db: db)
+            offered = RouteResult.OfferedProvider(id: p.id, name: p.name, phone: p.phone, sipURI: p.sipURI, ringTimeoutSeconds: ringTimeout)
         }
         if let helplineNumber, helplineNumber.strategy == .weightedRoundRobin,
             decision.stateAfter.currentWeights != decision.stateBefore.currentWeights

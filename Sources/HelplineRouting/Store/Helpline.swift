@@ -63,6 +63,10 @@ public final class Helpline: Sendable {
         /// Who makes configuration changes through this handle, as the history records it: a
         /// service's name, or the CLI's command ("helpline provider update").
         public var changeSource = "library"
+        /// Commit the writes of concurrent callers together (see the docs on throughput): each
+        /// caller's write is still all-or-nothing and returns only once committed, but many share
+        /// one fsync. For services that write from many threads at once; a lone writer gains nothing.
+        public var groupCommit = false
 
         /// The defaults: 5 s busy timeout, full durability, the system clock and zone.
         public init() {}
@@ -81,6 +85,8 @@ public final class Helpline: Sendable {
     let storedZone = Locked<TimeZone?>(nil)
     /// Committed candidate lists and their ids.
     let candidateSetCache = Locked<[String: Int64]>([:])
+    /// Set when `options.groupCommit` is on.
+    let groupCommit: GroupCommit?
     var logger: Logger { options.logger }
 
     /// Opens (creating with mode 0600 and migrating, when needed) the database at `path`.
@@ -94,6 +100,7 @@ public final class Helpline: Sendable {
         let (real, created) = try Self.prepareFile(path, create: options.createIfMissing, logger: options.logger)
         self.path = real
         self.options = options
+        self.groupCommit = options.groupCommit && !options.singleConnection ? GroupCommit() : nil
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .callback(Self.fairBusyHandler(timeout: options.busyTimeout))
@@ -207,6 +214,9 @@ public final class Helpline: Sendable {
     /// Runs `body` in one IMMEDIATE transaction: all of its writes commit together or not at all.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
+            if let groupCommit {
+                return try groupCommit.run(pool, onBatchFailure: { self.dropCaches() }, body)
+            }
             return try pool.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
@@ -219,6 +229,14 @@ public final class Helpline: Sendable {
         } catch {
             throw StoreError.wrap(error, path: path, busyTimeout: options.busyTimeout)
         }
+    }
+
+    /// Forgets everything cached from the database: after a failed group commit the caches may
+    /// hold rows that were never committed.
+    func dropCaches() {
+        configCache.withLock { $0 = nil }
+        weightsCache.withLock { $0.removeAll() }
+        candidateSetCache.withLock { $0.removeAll() }
     }
 
     /// Runs `body` on a consistent read-only snapshot.

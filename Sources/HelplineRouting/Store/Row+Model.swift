@@ -6,7 +6,7 @@ extension Provider {
     /// call, and matching column names (case-insensitively) cost more than the values.
     static let columns = """
         id, name, phone, time_zone, hours, states, weight, priority, hourly_cap, daily_cap, monthly_cap,
-        concurrency_cap, auto_pause_after, status, revision, created_at, updated_at
+        concurrency_cap, auto_pause_after, status, revision, created_at, updated_at, sip_uri
         """
 
     /// Reads a provider row selected with `columns`, validating every stored value again.
@@ -24,7 +24,7 @@ extension Provider {
                 hours: try WeeklyHours(parsing: row[4]), states: try USState.parseList(row[5]),
                 weight: row[6], priority: row[7],
                 caps: Caps(hourly: row[8], daily: row[9], monthly: row[10], concurrent: row[11]),
-                autoPauseAfter: row[12], status: status, revision: row[14],
+                autoPauseAfter: row[12], sipURI: row[17], status: status, revision: row[14],
                 createdAt: Date(epochMilliseconds: row[15]), updatedAt: Date(epochMilliseconds: row[16]))
         } catch let error as InputError {
             throw StoreError.corrupt(path: "providers row \(id)", reason: error.message)
@@ -34,7 +34,7 @@ extension Provider {
 
 extension Listing {
     /// The columns `init(row:)` reads, by position.
-    static let columns = "id, name, number, provider_id, created_at, removed_at"
+    static let columns = "id, name, number, provider_id, created_at, removed_at, ring_timeout_s"
 
     init(row: Row) throws {
         let id: Int64 = row[0]
@@ -42,7 +42,7 @@ extension Listing {
             self.init(
                 id: id, name: row[1], number: try PhoneNumber(stored: row[2]), providerID: row[3],
                 createdAt: Date(epochMilliseconds: row[4]),
-                removedAt: (row[5] as Int64?).map(Date.init(epochMilliseconds:)))
+                removedAt: (row[5] as Int64?).map(Date.init(epochMilliseconds:)), ringTimeoutSeconds: row[6])
         } catch let error as InputError {
             throw StoreError.corrupt(path: "listings row \(id)", reason: error.message)
         }
