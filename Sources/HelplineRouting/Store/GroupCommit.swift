@@ -14,6 +14,8 @@ final class GroupCommit: @unchecked Sendable {
     /// One caller's transaction body, run by whichever thread leads its batch.
     final class Job {
         let work: (Database) -> Void
+        /// When its caller asked: its busy timeout counts from here.
+        let queuedAt = Date()
         var done = false
         /// Set when the batch as a whole failed (busy, disk full): it outranks the body's own result.
         var batchError: (any Error)?
@@ -32,10 +34,12 @@ final class GroupCommit: @unchecked Sendable {
     ///
     /// - Parameters:
     ///   - writer: the database the batches write to.
+    ///   - onBatch: called by the leader before each batch with the oldest caller's arrival
+    ///     (to bound the wait for the lock), and with nil after it.
     ///   - onBatchFailure: called by the leader when a batch fails to commit (to drop caches
     ///     filled from its uncommitted rows).
     func run<T>(
-        _ writer: any DatabaseWriter, onBatchFailure: () -> Void, _ body: (Database) throws -> T
+        _ writer: any DatabaseWriter, onBatch: (Date?) -> Void, onBatchFailure: () -> Void, _ body: (Database) throws -> T
     ) throws -> T {
         try withoutActuallyEscaping(body) { body in
             var result: Result<T, any Error>?
@@ -62,7 +66,9 @@ final class GroupCommit: @unchecked Sendable {
                 let batch = Array(queue.prefix(maxBatch))
                 queue.removeFirst(batch.count)
                 condition.unlock()
+                onBatch(batch.map(\.queuedAt).min())
                 Self.execute(batch, writer: writer, onBatchFailure: onBatchFailure)
+                onBatch(nil)
                 condition.lock()
                 for finished in batch { finished.done = true }
                 leading = false

@@ -87,6 +87,8 @@ public final class Helpline: Sendable {
     let candidateSetCache = Locked<[String: Int64]>([:])
     /// Set when `options.groupCommit` is on.
     let groupCommit: GroupCommit?
+    /// While a group commit waits for the lock: when its oldest caller's busy timeout runs out.
+    let batchDeadline: Locked<Date?>
     var logger: Logger { options.logger }
 
     /// Opens (creating with mode 0600 and migrating, when needed) the database at `path`.
@@ -103,7 +105,9 @@ public final class Helpline: Sendable {
         self.groupCommit = options.groupCommit && !options.singleConnection ? GroupCommit() : nil
         var config = Configuration()
         config.foreignKeysEnabled = true
-        config.busyMode = .callback(Self.fairBusyHandler(timeout: options.busyTimeout))
+        let batchDeadline = Locked<Date?>(nil)
+        self.batchDeadline = batchDeadline
+        config.busyMode = .callback(Self.fairBusyHandler(timeout: options.busyTimeout, deadline: batchDeadline))
         config.label = "helpline"
         let synchronous = options.durability == .full ? "FULL" : "NORMAL"
         config.prepareDatabase { db in
@@ -182,10 +186,17 @@ public final class Helpline: Sendable {
     /// at every wake-up and give up after the whole timeout (seen: 1 call in 2,500 failing busy
     /// with two routing processes and a report loop). Polling every 0.25-1.25 ms lets a waiter
     /// in at the next gap between the other's transactions.
-    static func fairBusyHandler(timeout: Double) -> Database.BusyCallback {
+    ///
+    /// A group commit waits until its oldest caller's timeout (`deadline`) instead: each caller
+    /// then hears "busy" about `timeout` after it asked, however many batches queued before it.
+    static func fairBusyHandler(timeout: Double, deadline: Locked<Date?>) -> Database.BusyCallback {
         let maxTries = Int(max(timeout, 0) * 1000 / 0.75)
         return { numberOfTries in
-            guard numberOfTries < maxTries else { return false }
+            if let end = deadline.withLock({ $0 }) {
+                guard Date() < end else { return false }
+            } else {
+                guard numberOfTries < maxTries else { return false }
+            }
             usleep(UInt32.random(in: 250...1250))
             return true
         }
@@ -215,7 +226,12 @@ public final class Helpline: Sendable {
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             if let groupCommit {
-                return try groupCommit.run(pool, onBatchFailure: { self.dropCaches() }, body)
+                return try groupCommit.run(
+                    pool,
+                    onBatch: { oldest in
+                        self.batchDeadline.withLock { $0 = oldest.map { $0.addingTimeInterval(self.options.busyTimeout) } }
+                    },
+                    onBatchFailure: { self.dropCaches() }, body)
             }
             return try pool.writeWithoutTransaction { db in
                 var result: T?

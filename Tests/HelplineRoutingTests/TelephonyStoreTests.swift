@@ -1,0 +1,100 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import HelplineRouting
+
+@Suite("What telephony needs from the library: events by external id, the sweep, SIP URIs, ring timeouts, group commit")
+struct TelephonyStoreTests {
+    @Test("an offer left ringing past its timeout + 30 s is closed as no-answer, its call queued for a callback, offered to nobody else")
+    func sweep() throws {
+        let f = try RoutingFixture()
+        let r = try f.helpline.route(to: f.helplineNumber, from: "2125550199", externalID: "sip-call-1")
+        #expect(try f.helpline.callID(externalID: "sip-call-1") == r.callID)
+        #expect(throws: StoreError.self) { try f.helpline.callID(externalID: "nobody") }
+        // 20 s ring timeout + 30 s grace: at 49 s nothing moves; at 51 s the call is closed.
+        f.clock.advance(seconds: 49)
+        #expect(try f.helpline.closeStaleAttempts().isEmpty)
+        f.clock.advance(seconds: 2)
+        #expect(try f.helpline.closeStaleAttempts() == [r.callID])
+        let call = try f.helpline.call(id: r.callID)
+        #expect(call.status == .callback && call.attempts.count == 1 && call.attempts.first?.outcome == .noAnswer)
+        #expect(try f.count("callbacks") == 1)
+        // Nothing is left to sweep, and a late answer for the closed offer is refused.
+        #expect(try f.helpline.closeStaleAttempts().isEmpty)
+        #expect(throws: RoutingError.self) { try f.helpline.answered(callID: r.callID, attempt: 1) }
+    }
+
+    @Test("helpline sweep from cron prints the calls it closed")
+    func sweepCommand() throws {
+        let dir = try TempDir()
+        let db = try CLI.seededDatabase(dir)
+        let route = try CLI.run(["route", "--to", "8009151270", "--from", "2125550199", "--at", "2026-11-25T12:00:00-05:00"], db: db)
+        #expect(route.status == 0)
+        let early = try CLI.run(["sweep", "--at", "2026-11-25T12:00:40-05:00"], db: db)
+        #expect(early.status == 0 && early.stdout.isEmpty)
+        let late = try CLI.run(["sweep", "--at", "2026-11-25T12:01:00-05:00", "--json"], db: db)
+        #expect(late.status == 0 && late.stdout.contains("\"closed_calls\"") && late.stdout.contains("\"1\""))
+    }
+
+    @Test("a SIP URI is the destination; a listing's ring timeout is its calls' timeout; both are validated and in the history")
+    func destinations() throws {
+        let f = try RoutingFixture(
+            aFields: ["sip_uri": "sips:intake@pbx.example.org"], bFields: ["priority": "2"], cFields: ["priority": "2"])
+        let pool = try f.helpline.route(to: f.helplineNumber, from: "2125550199")
+        #expect(pool.provider?.destination == "sips:intake@pbx.example.org" && pool.provider?.ringTimeoutSeconds == 20)
+        let listing = try #require(try f.helpline.listings().first)
+        try f.helpline.updateListing(id: listing.id, ringTimeout: 45)
+        let direct = try f.helpline.route(to: f.listingNumber, from: "2125550198")
+        #expect(direct.provider?.ringTimeoutSeconds == 45)
+        #expect(try f.helpline.routeResult(callID: direct.callID).provider?.ringTimeoutSeconds == 45)
+        #expect(throws: InputError.self) { try f.helpline.updateListing(id: listing.id, ringTimeout: 0) }
+        var settings = f.a.settings
+        for bad in ["http://x", "sip:", "sip:a b@c", "tel:+18005550100"] {
+            #expect(throws: InputError.self, "\(bad)") { try ProviderFields(["sip_uri": bad]).apply(to: &settings) }
+        }
+        let history = try f.helpline.read { db in
+            try String.fetchAll(db, sql: "SELECT state FROM config_changes WHERE entity IN ('provider', 'listing') ORDER BY seq")
+        }
+        #expect(history.contains { $0.contains("sips:intake@pbx.example.org") })
+        #expect(history.contains { $0.contains("\"ring_timeout_s\":45") })
+    }
+
+    @Test("group commit: 8 threads route 400 calls, every one stored once with its own consent record; a failing call costs only itself")
+    func groupCommit() throws {
+        let dir = try TempDir()
+        var options = Helpline.Options()
+        options.groupCommit = true
+        options.defaultTimeZone = try TimeZone(iana: "America/New_York")
+        let h = try Helpline(path: dir.path("g.sqlite"), options: options)
+        for n in 1...3 { try h.addProvider(fields: ProviderFields(["name": "P\(n)", "phone": "30355501\(n)0"])) }
+        try h.addHelplineNumber(try phone("8009151270"))
+        let failures = Locked(0)
+        let ids = Locked<[Int64]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for i in 0..<50 {
+                do {
+                    // Every tenth call names a time far in the future: refused, alone.
+                    let at: Date? = i % 10 == 9 ? Date().addingTimeInterval(3600) : nil
+                    let r = try h.route(to: "8009151270", from: "2125550\(100 + worker)", at: at, externalID: "w\(worker)-\(i)")
+                    ids.withLock { $0.append(r.callID) }
+                } catch {
+                    failures.withLock { $0 += 1 }
+                }
+            }
+        }
+        #expect(failures.withLock { $0 } == 40)
+        let stored = ids.withLock { $0 }
+        #expect(stored.count == 360 && Set(stored).count == 360)
+        let counts = try h.read { db in
+            (
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM calls") ?? -1,
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM consent_records") ?? -1,
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM routing_decisions") ?? -1
+            )
+        }
+        #expect(counts == (360, 360, 360))
+        #expect(try h.verifyConsent().isIntact)
+        #expect(try h.doctor().checks.allSatisfy(\.ok))
+    }
+}
