@@ -49,3 +49,43 @@ CREATE TRIGGER history_listing_update AFTER UPDATE ON listings BEGIN
         json_object('name', NEW.name, 'number', NEW.number, 'provider_id', NEW.provider_id, 'removed_at', NEW.removed_at,
             'ring_timeout_s', NEW.ring_timeout_s));
 END;
+
+-- Concurrency is counted on every route from the offers still ringing and the calls still connected.
+-- With the provider and offer time in the index entries, the count reads the index alone, never
+-- the table: under a load of thousands of calls ringing at once, that is most of a route's time.
+DROP INDEX attempts_ringing;
+DROP INDEX attempts_connected;
+CREATE INDEX attempts_ringing ON attempts (ring_deadline, provider_id, offered_at) WHERE outcome IS NULL AND ended_at IS NULL;
+CREATE INDEX attempts_connected ON attempts (answered_at, provider_id) WHERE outcome = 'answered' AND ended_at IS NULL;
+
+-- ringing_by_second: how many offers each provider has ringing, by the second their ring deadline
+-- falls in. Concurrency is read from here (a few rows per provider) instead of from every offer
+-- still ringing, which under thousands of calls a second is tens of thousands of rows per route.
+-- Triggers keep it equal to the attempts, whoever writes them; `helpline doctor` recounts it.
+CREATE TABLE ringing_by_second (
+    provider_id  INTEGER NOT NULL,
+    deadline_s   INTEGER NOT NULL,   -- attempts.ring_deadline / 1000
+    n            INTEGER NOT NULL CHECK (n > 0),
+    PRIMARY KEY (provider_id, deadline_s)
+) WITHOUT ROWID;
+INSERT INTO ringing_by_second (provider_id, deadline_s, n)
+    SELECT provider_id, ring_deadline / 1000, count(*) FROM attempts WHERE outcome IS NULL AND ended_at IS NULL GROUP BY 1, 2;
+
+CREATE TRIGGER ringing_by_second_insert AFTER INSERT ON attempts WHEN NEW.outcome IS NULL AND NEW.ended_at IS NULL BEGIN
+    INSERT INTO ringing_by_second (provider_id, deadline_s, n) VALUES (NEW.provider_id, NEW.ring_deadline / 1000, 1)
+        ON CONFLICT (provider_id, deadline_s) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER ringing_by_second_leave AFTER UPDATE OF outcome, ended_at, ring_deadline, provider_id ON attempts
+WHEN OLD.outcome IS NULL AND OLD.ended_at IS NULL BEGIN
+    DELETE FROM ringing_by_second WHERE provider_id = OLD.provider_id AND deadline_s = OLD.ring_deadline / 1000 AND n = 1;
+    UPDATE ringing_by_second SET n = n - 1 WHERE provider_id = OLD.provider_id AND deadline_s = OLD.ring_deadline / 1000;
+END;
+CREATE TRIGGER ringing_by_second_enter AFTER UPDATE OF outcome, ended_at, ring_deadline, provider_id ON attempts
+WHEN NEW.outcome IS NULL AND NEW.ended_at IS NULL BEGIN
+    INSERT INTO ringing_by_second (provider_id, deadline_s, n) VALUES (NEW.provider_id, NEW.ring_deadline / 1000, 1)
+        ON CONFLICT (provider_id, deadline_s) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER ringing_by_second_delete AFTER DELETE ON attempts WHEN OLD.outcome IS NULL AND OLD.ended_at IS NULL BEGIN
+    DELETE FROM ringing_by_second WHERE provider_id = OLD.provider_id AND deadline_s = OLD.ring_deadline / 1000 AND n = 1;
+    UPDATE ringing_by_second SET n = n - 1 WHERE provider_id = OLD.provider_id AND deadline_s = OLD.ring_deadline / 1000;
+END;

@@ -188,9 +188,11 @@ final class HTTPService: HTTPResponder, Sendable {
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
-        let text = (try? JSONOutput(zone: TimeZone(identifier: "UTC") ?? .current).string(value)) ?? "{}"
+        let text = (try? JSONOutput(zone: utc, pretty: false).string(value)) ?? "{}"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
     }
+
+    private static let utc = TimeZone(identifier: "UTC") ?? .current
 
     static func errorResponse(_ f: HTTPFailure) -> Response {
         var headers: HTTPFields = [:]

@@ -92,6 +92,8 @@ func runBenchmarks() throws {
 
     let run = try BenchRun()
     note("work folder \(run.work); \(run.quick ? "quick" : "full") run")
+    // `--only serve` measures the HTTP server alone.
+    if option("--only") == "serve" { return try measureServe(run) }
     let sample = try measureRouting(run)
     // `--only route` stops here, for quick iterations while profiling.
     if option("--only") == "route" { return }
@@ -103,6 +105,7 @@ func runBenchmarks() throws {
     }
     try measureCLIStart(run)
     try measureConcurrency(run)
+    try measureServe(run)
     if !arguments.contains("--keep") { try? FileManager.default.removeItem(atPath: run.work) }
 }
 

@@ -25,6 +25,34 @@ struct TelephonyStoreTests {
         #expect(throws: RoutingError.self) { try f.helpline.answered(callID: r.callID, attempt: 1) }
     }
 
+    @Test("concurrency from the per-second ringing table: exact to the millisecond at the deadline, equal to a recount, repaired by doctor")
+    func ringingTable() throws {
+        let f = try RoutingFixture(aFields: ["concurrency": "1"], bFields: ["priority": "2"], cFields: ["priority": "2"])
+        // 12:00:00.400: A takes the first call; its offer rings until 12:00:20.400.
+        try f.clock.set("2026-11-25T12:00:00.400-05:00")
+        let first = try f.helpline.route(to: f.helplineNumber, from: "2125550101")
+        #expect(first.provider?.id == f.a.id)
+        // 1 ms before the deadline A is still busy; at the deadline it is free again.
+        try f.clock.set("2026-11-25T12:00:20.399-05:00")
+        let second = try f.helpline.route(to: f.helplineNumber, from: "2125550102")
+        #expect(second.provider?.id != f.a.id)
+        try f.clock.set("2026-11-25T12:00:20.400-05:00")
+        #expect(try f.helpline.route(to: f.helplineNumber, from: "2125550103").provider?.id == f.a.id)
+        let stored = try f.helpline.read { db in try Int.fetchOne(db, sql: "SELECT sum(n) FROM ringing_by_second") ?? 0 }
+        let ringing = try f.count("attempts WHERE outcome IS NULL AND ended_at IS NULL")
+        #expect(stored == ringing && ringing == 3)
+        // Events leave the table as they leave ringing.
+        try f.helpline.answered(callID: second.callID)
+        #expect(try f.helpline.read { db in try Int.fetchOne(db, sql: "SELECT sum(n) FROM ringing_by_second") ?? 0 } == 2)
+        #expect(try f.helpline.doctor().checks.first { $0.name == "ringing counts = recount" }?.ok == true)
+        // An edit made with the triggers gone is found and repaired.
+        try f.helpline.write { db in try db.execute(sql: "DELETE FROM ringing_by_second") }
+        #expect(try f.helpline.doctor().checks.first { $0.name == "ringing counts = recount" }?.ok == false)
+        let repaired = try f.helpline.doctor(repair: true)
+        #expect(repaired.repaired.contains("rebuilt the count of offers ringing per second"))
+        #expect(try f.helpline.doctor().checks.allSatisfy(\.ok))
+    }
+
     @Test("helpline sweep from cron prints the calls it closed")
     func sweepCommand() throws {
         let dir = try TempDir()

@@ -112,16 +112,23 @@ extension MigrationStatus: Encodable {
 /// with the offset of `zone`.
 public struct JSONOutput: Sendable {
     public let zone: TimeZone
+    /// Indented for people (the CLI), or on one line for programs (HTTP answers).
+    public let pretty: Bool
 
-    /// - Parameter zone: the zone whose offsets instants are printed with.
-    public init(zone: TimeZone) { self.zone = zone }
+    /// - Parameters:
+    ///   - zone: the zone whose offsets instants are printed with.
+    ///   - pretty: indent the output (the default); false writes one line.
+    public init(zone: TimeZone, pretty: Bool = true) {
+        self.zone = zone
+        self.pretty = pretty
+    }
 
     /// The JSON text of `value`.
     ///
     /// - Throws: `EncodingError` only for values that can't be JSON (a NaN), which this model avoids.
     public func string(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         let zone = self.zone
         encoder.dateEncodingStrategy = .custom { date, enc in
             var c = enc.singleValueContainer()

@@ -54,7 +54,11 @@ extension Helpline {
                     """))
         let ms = when.epochMilliseconds
         var behind: [(index: Int, span: RecountSpan)] = []
+        // The latest offer of any provider: when it is not after this call, no offer is dated
+        // after it, and the ringing count can come from the per-second table.
+        var latestOffer: Int64 = 0
         while let row = try rows.next() {
+            if let last: Int64 = row[7] { latestOffer = max(latestOffer, last) }
             // The row holds the counts of the latest periods offered in. A key equal to the
             // call's period is its count; an earlier key means nothing was offered yet in this
             // period. A later key means this call lies behind that live period (a backfill, a
@@ -95,23 +99,8 @@ extension Helpline {
                 if span == .month { counters[i].month = month[id, default: 0] }
             }
         }
-        // Ringing offers are those whose deadline is still ahead; no ring timeout is near an hour
-        // (helplines allow up to 600 s), so the index range stops an hour ahead: a call dated in
-        // the past never scans every later offer whose events were lost.
-        let live = try Row.fetchCursor(
-            db.cachedStatement(
-                sql: """
-                    SELECT provider_id, count(*) FROM (
-                        SELECT provider_id FROM attempts INDEXED BY attempts_ringing
-                        WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline > ?1 AND ring_deadline <= ?1 + 3600000
-                            AND offered_at <= ?1
-                        UNION ALL
-                        SELECT provider_id FROM attempts INDEXED BY attempts_connected
-                        WHERE outcome = 'answered' AND ended_at IS NULL AND answered_at > ?2 AND answered_at <= ?1)
-                    GROUP BY provider_id
-                    """), arguments: [ms, ms - Int64(options.maxCallLength * 1000)])
-        while let row = try live.next() {
-            if let i = index[row[0]] { counters[i].concurrent = row[1] }
+        for (providerID, count) in try Self.liveCalls(at: ms, latestOffer: latestOffer, maxCallLength: options.maxCallLength, db: db) {
+            if let i = index[providerID] { counters[i].concurrent = count }
         }
         var result: [Candidate] = []
         result.reserveCapacity(providers.count)
@@ -123,6 +112,52 @@ extension Helpline {
                     utcOffset: offsets[i]))
         }
         return result
+    }
+
+    /// Offers ringing and calls connected at `ms`, per provider.
+    ///
+    /// Ringing offers are those whose deadline is still ahead. When no offer is dated after the
+    /// call (`latestOffer <= ms`, as for every live call), they are read from `ringing_by_second`:
+    /// whole seconds from the table (a few rows per provider, however many calls ring), the
+    /// current second exactly from the attempts. Otherwise (a backdated call) every ringing offer
+    /// made by then is read from the attempts. No ring timeout is near an hour (600 s at most),
+    /// so either range stops an hour ahead: a call dated in the past never scans every later offer
+    /// whose events were lost. Rows are counted here, not by SQL's GROUP BY, which would sort them.
+    static func liveCalls(at ms: Int64, latestOffer: Int64, maxCallLength: Double, db: Database) throws -> [Int64: Int] {
+        var counts: [Int64: Int] = [:]
+        let second = ms / 1000
+        if latestOffer <= ms {
+            let buckets = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: """
+                        SELECT provider_id, n FROM ringing_by_second WHERE deadline_s > ? AND deadline_s <= ? + 3600
+                        """), arguments: [second, second])
+            while let row = try buckets.next() { counts[row[0], default: 0] += row[1] }
+            let boundary = try Int64.fetchCursor(
+                db.cachedStatement(
+                    sql: """
+                        SELECT provider_id FROM attempts INDEXED BY attempts_ringing
+                        WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline > ? AND ring_deadline < ?
+                        """), arguments: [ms, (second + 1) * 1000])
+            while let id = try boundary.next() { counts[id, default: 0] += 1 }
+        } else {
+            let ringing = try Int64.fetchCursor(
+                db.cachedStatement(
+                    sql: """
+                        SELECT provider_id FROM attempts INDEXED BY attempts_ringing
+                        WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline > ?1 AND ring_deadline <= ?1 + 3600000
+                            AND offered_at <= ?1
+                        """), arguments: [ms])
+            while let id = try ringing.next() { counts[id, default: 0] += 1 }
+        }
+        let connected = try Int64.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT provider_id FROM attempts INDEXED BY attempts_connected
+                    WHERE outcome = 'answered' AND ended_at IS NULL AND answered_at > ? AND answered_at <= ?
+                    """), arguments: [ms - Int64(maxCallLength * 1000), ms])
+        while let id = try connected.next() { counts[id, default: 0] += 1 }
+        return counts
     }
 
     /// How far a recount reads: the widest period it must count.

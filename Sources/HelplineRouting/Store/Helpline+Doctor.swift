@@ -97,6 +97,11 @@ extension Helpline {
                     arguments: [limit])
                 let closed = closedRinging + db.changesCount
                 if closed > 0 { fixes.append("closed \(closed) future-dated offers that held concurrency slots") }
+                if try Self.ringingTableDiffers(db) {
+                    try db.execute(sql: "DELETE FROM ringing_by_second")
+                    try db.execute(sql: "INSERT INTO ringing_by_second (provider_id, deadline_s, n) \(Self.ringingRecount)")
+                    fixes.append("rebuilt the count of offers ringing per second")
+                }
                 let recount = try Self.recountLive(db, now: now)
                 for (providerID, counts) in recount.expected where counts != recount.stored[providerID] {
                     try Self.writeLive(providerID: providerID, counts, db: db)
@@ -153,6 +158,14 @@ extension Helpline {
                         ? "the \(recount.expected.count) providers with offers match a recount of their attempts"
                         : "providers \(wrong.map(String.init).joined(separator: ", ")) differ from the recount (run with --repair)",
                     kind: .repairable))
+            let ringingDiffers = try Self.ringingTableDiffers(db)
+            checks.append(
+                .init(
+                    name: "ringing counts = recount", ok: !ringingDiffers,
+                    detail: ringingDiffers
+                        ? "ringing_by_second differs from the offers still ringing (run with --repair)"
+                        : "the offers ringing per provider and second match the attempts",
+                    kind: .repairable))
             let unconsented =
                 try Int.fetchOne(
                     db,
@@ -196,6 +209,22 @@ extension Helpline {
 
     /// Rewrites one provider's live row from its attempts: the periods of its latest offer that
     /// is not in the future, counted in `zone`.
+    /// The rows `ringing_by_second` should hold, recounted from the attempts.
+    static let ringingRecount = """
+        SELECT provider_id, ring_deadline / 1000, count(*) FROM attempts WHERE outcome IS NULL AND ended_at IS NULL GROUP BY 1, 2
+        """
+
+    /// Whether `ringing_by_second` differs from a recount (an edit with its triggers dropped, say).
+    static func ringingTableDiffers(_ db: Database) throws -> Bool {
+        let differing = try Int.fetchOne(
+            db,
+            sql: """
+                SELECT (SELECT count(*) FROM (\(ringingRecount) EXCEPT SELECT provider_id, deadline_s, n FROM ringing_by_second))
+                     + (SELECT count(*) FROM (SELECT provider_id, deadline_s, n FROM ringing_by_second EXCEPT \(ringingRecount)))
+                """)
+        return (differing ?? 0) > 0
+    }
+
     static func rebuildLive(providerID: Int64, zone: TimeZone, now: Date, db: Database) throws {
         let limit = now.addingTimeInterval(futureTolerance).epochMilliseconds
         guard

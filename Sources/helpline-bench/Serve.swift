@@ -1,0 +1,133 @@
+import Foundation
+import HelplineRouting
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// serve_routes_per_s, serve_route_p99_ms, serve_library_routes_per_s, serve_vs_library_ratio and
+/// serve_healthz_p99_ms_under_lock: `helpline serve` under wrk (200 connections, 10 s of
+/// `POST /v1/calls` on loopback, the load generator sharing the two cores), against the same
+/// routes through the library in this process, with the same options (a pool, group commit).
+func measureServe(_ run: BenchRun) throws {
+    guard let wrk = Measure.which("wrk") else {
+        note("wrk is not installed (Scripts/install-deps.sh wrk); skipping the serve measurements")
+        return
+    }
+    let seconds = 10
+    let threads = 64
+    let db = "\(run.work)/serve.sqlite"
+    _ = try BenchSetup.build(path: db)
+
+    // The library, in-process: as many threads as the server has database threads.
+    var options = Helpline.Options()
+    options.groupCommit = true
+    options.busyTimeout = 1
+    let library = try Helpline(path: db, options: options)
+    let routed = Counter()
+    let deadline = Measure.now() + Double(seconds)
+    DispatchQueue.concurrentPerform(iterations: threads) { worker in
+        var n = 10_000_000 + worker * 1_000_000
+        while Measure.now() < deadline {
+            if (try? library.route(to: BenchSetup.helplineNumber, from: BenchSetup.caller(n))) != nil { routed.add() }
+            n += 1
+        }
+    }
+    let libraryPerS = Double(routed.value) / Double(seconds)
+
+    // The server, on a free port, logging as it does in production (to a file here).
+    let token = "bench-\(getpid())"
+    let log = "\(run.work)/serve.log"
+    let server = try Measure.spawn(
+        run.helplineBin, ["serve", "--db", db, "--listen", "127.0.0.1:0", "--max-inflight", "256"],
+        env: ["HELPLINE_API_TOKEN": token], stderrTo: log)
+    defer {
+        kill(server, SIGTERM)
+        var status: Int32 = 0
+        waitpid(server, &status, 0)
+    }
+    guard let port = waitForPort(log: log) else {
+        throw BenchError.failed("serve did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+    }
+    let script = "\(run.work)/calls.lua"
+    try """
+    local n = 0
+    request = function()
+      n = n + 1
+      local caller = string.format("+1%03d%03d%04d", 212 + (n % 7) * 100, 200 + (n * 7919) % 700, (n * 104729) % 10000)
+      return wrk.format("POST", "/v1/calls", {["Authorization"] = "Bearer \(token)",
+        ["Content-Type"] = "application/x-www-form-urlencoded"}, "to=\(BenchSetup.helplineNumber)&from=" .. caller)
+    end
+    """.write(toFile: script, atomically: true, encoding: .utf8)
+    let load = try wrkRun(wrk, ["-t2", "-c200", "-d\(seconds)s", "--latency", "--timeout", "5s", "-s", script, "http://127.0.0.1:\(port)/v1/calls"])
+    let servePerS = Double(load.requests - load.non2xx) / Double(seconds)
+    emit("serve_routes_per_s", servePerS, digits: 0)
+    emit("serve_route_p99_ms", load.p99ms, digits: 1)
+    emit("serve_non_2xx", Double(load.non2xx), digits: 0)
+    emit("serve_library_routes_per_s", libraryPerS, digits: 0)
+    emit("serve_vs_library_ratio", servePerS / libraryPerS)
+
+    // /healthz while another process holds the write lock and 200 connections of routes wait on it.
+    let holder = try Measure.spawnHoldingLock(run.sqlite3Bin, db: db)
+    let background = try Measure.spawn(
+        wrk, ["-t1", "-c200", "-d6s", "--timeout", "5s", "-s", script, "http://127.0.0.1:\(port)/v1/calls"], env: [:], stderrTo: "/dev/null",
+        stdoutTo: "/dev/null")
+    Thread.sleep(forTimeInterval: 0.5)
+    let health = try wrkRun(wrk, ["-t1", "-c4", "-d4s", "--latency", "http://127.0.0.1:\(port)/healthz"])
+    var status: Int32 = 0
+    waitpid(background, &status, 0)
+    holder.release()
+    emit("serve_healthz_p99_ms_under_lock", health.p99ms, digits: 2)
+}
+
+/// A count shared by threads.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
+
+/// The port `helpline serve --listen 127.0.0.1:0` logged, within 10 s.
+func waitForPort(log: String) -> Int? {
+    for _ in 0..<200 {
+        if let text = try? String(contentsOfFile: log, encoding: .utf8),
+            let range = text.range(of: #"address=127\.0\.0\.1:(\d+)"#, options: .regularExpression)
+        {
+            return Int(text[range].split(separator: ":").last ?? "")
+        }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    return nil
+}
+
+/// What wrk printed: requests, non-2xx answers and the 99th percentile latency.
+struct WrkResult {
+    var requests = 0
+    var non2xx = 0
+    var p99ms = Double.nan
+}
+
+func wrkRun(_ wrk: String, _ args: [String]) throws -> WrkResult {
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("wrk-\(getpid())-\(UUID().uuidString.prefix(6)).txt").path
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    let r = try Measure.run(wrk, args, captureTo: out)
+    let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+    guard r.status == 0 else { throw BenchError.failed("wrk failed: \(text)") }
+    var result = WrkResult()
+    for line in text.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        let words = line.split(separator: " ", omittingEmptySubsequences: true)
+        if line.hasPrefix("99%"), words.count >= 2 { result.p99ms = milliseconds(String(words[1])) }
+        if line.contains("requests in"), let first = words.first { result.requests = Int(first) ?? 0 }
+        if line.hasPrefix("Non-2xx or 3xx responses:"), let last = words.last { result.non2xx = Int(last) ?? 0 }
+    }
+    return result
+}
+
+/// wrk's durations: 812.00us, 3.21ms, 1.02s.
+func milliseconds(_ text: String) -> Double {
+    if text.hasSuffix("us") { return (Double(text.dropLast(2)) ?? .nan) / 1000 }
+    if text.hasSuffix("ms") { return Double(text.dropLast(2)) ?? .nan }
+    if text.hasSuffix("s") { return (Double(text.dropLast(1)) ?? .nan) * 1000 }
+    return .nan
+}
