@@ -89,3 +89,10 @@ CREATE TRIGGER ringing_by_second_delete AFTER DELETE ON attempts WHEN OLD.outcom
     DELETE FROM ringing_by_second WHERE provider_id = OLD.provider_id AND deadline_s = OLD.ring_deadline / 1000 AND n = 1;
     UPDATE ringing_by_second SET n = n - 1 WHERE provider_id = OLD.provider_id AND deadline_s = OLD.ring_deadline / 1000;
 END;
+
+-- The repeat-caller lookup wants the caller's latest answered call. Over calls_repeat it read every
+-- call of the caller in the window from the table: a number that calls thousands of times (a
+-- robocaller flooding the line) made each of its routes slower than the last. This index holds
+-- answered calls only, and the provider, so the lookup is one index probe.
+CREATE INDEX calls_repeat_answered ON calls (caller_sha256, helpline_id, received_at, answered_provider_id)
+    WHERE answered_provider_id IS NOT NULL;

@@ -13,16 +13,23 @@ import GRDB
 final class GroupCommit: @unchecked Sendable {
     /// One caller's transaction body, run by whichever thread leads its batch.
     final class Job {
-        let work: (Database) -> Void
+        /// The body; dropped once run, since it borrows the caller's non-escaping closure, which
+        /// must not outlive the caller's wait.
+        var work: ((Database) -> Void)?
         /// When its caller asked: its busy timeout counts from here.
         let queuedAt = Date()
         var done = false
         /// Set when the batch as a whole failed (busy, disk full): it outranks the body's own result.
         var batchError: (any Error)?
+        /// Set when the finishing leader hands the lead to this job's thread.
+        var leads = false
+        /// Wakes this job's thread alone: done, or its turn to lead. (One broadcast to every
+        /// waiting thread per batch made the whole pool wake up to find nothing to do.)
+        let wake = DispatchSemaphore(value: 0)
         init(work: @escaping (Database) -> Void) { self.work = work }
     }
 
-    private let condition = NSCondition()
+    private let lock = NSLock()
     private var queue: [Job] = []
     private var leading = false
     /// The most bodies one transaction takes: bounds how long the write lock is held at a time.
@@ -55,26 +62,40 @@ final class GroupCommit: @unchecked Sendable {
                     result = .failure(error)
                 }
             }
-            condition.lock()
+            lock.lock()
             queue.append(job)
-            while !job.done {
-                if leading {
-                    condition.wait()
-                    continue
+            var leadNow = !leading
+            if leadNow { leading = true }
+            lock.unlock()
+            while true {
+                if !leadNow {
+                    job.wake.wait()
+                    lock.lock()
+                    let (done, leads) = (job.done, job.leads)
+                    job.leads = false
+                    lock.unlock()
+                    if done { break }
+                    guard leads else { continue }
                 }
-                leading = true
+                // This thread leads: take the queue's head (its own job among it, or ahead of it).
+                lock.lock()
                 let batch = Array(queue.prefix(maxBatch))
                 queue.removeFirst(batch.count)
-                condition.unlock()
+                lock.unlock()
                 onBatch(batch.map(\.queuedAt).min())
                 Self.execute(batch, writer: writer, onBatchFailure: onBatchFailure)
                 onBatch(nil)
-                condition.lock()
+                lock.lock()
                 for finished in batch { finished.done = true }
-                leading = false
-                condition.broadcast()
+                // Hand the lead to the oldest job still queued, or give it up.
+                let next = queue.first
+                if let next { next.leads = true } else { leading = false }
+                lock.unlock()
+                for finished in batch where finished !== job { finished.wake.signal() }
+                next?.wake.signal()
+                if job.done { break }
+                leadNow = false
             }
-            condition.unlock()
             if let error = job.batchError { throw error }
             guard let result else { throw StoreError.invariant("a grouped write returned no result") }
             return try result.get()
@@ -91,7 +112,8 @@ final class GroupCommit: @unchecked Sendable {
                         guard db.isInsideTransaction else {
                             throw StoreError.invariant("the grouped transaction ended early")
                         }
-                        job.work(db)
+                        job.work?(db)
+                        job.work = nil
                     }
                     return .commit
                 }
@@ -100,5 +122,6 @@ final class GroupCommit: @unchecked Sendable {
             for job in batch { job.batchError = error }
             onBatchFailure()
         }
+        for job in batch { job.work = nil }
     }
 }

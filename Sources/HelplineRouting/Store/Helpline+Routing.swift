@@ -241,7 +241,7 @@ extension Helpline {
         return try Int64.fetchOne(
             db.cachedStatement(
                 sql: """
-                    SELECT answered_provider_id FROM calls
+                    SELECT answered_provider_id FROM calls INDEXED BY calls_repeat_answered
                     WHERE \(CallerKeys.inList("caller_sha256", hashes.count)) AND helpline_id = ? AND received_at >= ? AND received_at <= ?
                         AND answered_provider_id IS NOT NULL
                     ORDER BY received_at DESC LIMIT 1
