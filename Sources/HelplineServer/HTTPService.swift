@@ -207,8 +207,17 @@ final class HTTPService: HTTPResponder, Sendable {
         if route == "/twilio/voice" || route == "/twilio/dial-status", configuration.twilioAuthToken != nil {
             return twiml(retry(request: request, route: route))
         }
-        return Self.errorResponse(.overloaded)
+        return Response(status: .serviceUnavailable, headers: Self.overloadedHeaders, body: .init(byteBuffer: Self.overloadedBody))
     }
+
+    // The overloaded answer, built once: under a flood it is most of what the server sends, and
+    // must cost next to nothing, or shedding load would itself starve the requests admitted.
+    private static let overloadedResponse = errorResponse(.overloaded)
+    private static let overloadedHeaders = overloadedResponse.headers
+    private static let overloadedBody = ByteBuffer(
+        string: (try? JSONOutput(zone: utc, pretty: false).string(
+            ErrorBody(error: .init(code: HTTPFailure.overloaded.code, message: HTTPFailure.overloaded.message, hint: HTTPFailure.overloaded.hint))))
+            .map { $0 + "\n" } ?? "{}\n")
 
     /// The public banner, computed at most once a minute: the widget and /v1/banner share it.
     func banner() async throws -> Banner {

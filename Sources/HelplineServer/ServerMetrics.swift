@@ -1,6 +1,7 @@
 import CoreMetrics
 import Foundation
 import Metrics
+import NIOConcurrencyHelpers
 import Prometheus
 
 /// The server's Prometheus metrics, recorded through swift-metrics.
@@ -40,11 +41,23 @@ final class ServerMetrics: Sendable {
     /// The HTTP server's own request metrics: `http_requests_total` and
     /// `http_request_duration_seconds`, by method, route and status.
     func request(method: String, route: String, status: Int, duration: Duration) {
-        let dimensions = [("method", method), ("route", route), ("status", String(status))]
-        Counter(label: "http_requests_total", dimensions: dimensions).increment()
-        Metrics.Timer(label: "http_request_duration_seconds", dimensions: [("method", method), ("route", route)])
-            .recordNanoseconds(duration.nanoseconds)
+        let (counter, timer) = handles.withLockedValue { cache -> (CoreMetrics.Counter, CoreMetrics.Timer) in
+            let key = "\(method) \(route) \(status)"
+            if let found = cache[key] { return found }
+            let made = (
+                Counter(label: "http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))]),
+                Metrics.Timer(label: "http_request_duration_seconds", dimensions: [("method", method), ("route", route)])
+            )
+            // Methods, routes and statuses are few; the bound only guards against a surprise.
+            if cache.count < 10_000 { cache[key] = made }
+            return made
+        }
+        counter.increment()
+        timer.recordNanoseconds(duration.nanoseconds)
     }
+
+    /// The request metrics' handles by method, route and status: looked up in the factory once.
+    private let handles = NIOLockedValueBox<[String: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
 
     /// The Prometheus text of every metric.
     func text() -> String { registry.emitToString() }

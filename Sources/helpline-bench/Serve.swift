@@ -44,11 +44,13 @@ func measureServe(_ run: BenchRun) throws {
     group.wait()
     let libraryPerS = Double(routed.value) / Double(seconds)
 
-    // The server, on a free port, logging as it does in production (to a file here).
+    // The server, on a free port, logging as it does in production (to a file here). It admits
+    // all 200 connections (--max-inflight 256), so this measures HTTP and routing, not shedding:
+    // `--max-inflight 64` (the default) measures wrk's flood of immediate resends after each 503.
     let token = "bench-\(getpid())"
     let log = "\(run.work)/serve.log"
     let server = try Measure.spawn(
-        run.helplineBin, ["serve", "--db", db, "--listen", "127.0.0.1:0"],
+        run.helplineBin, ["serve", "--db", db, "--listen", "127.0.0.1:0"] + ["--max-inflight", option("--max-inflight") ?? "256"],
         env: ["HELPLINE_API_TOKEN": token], stderrTo: log)
     defer {
         kill(server, SIGTERM)
