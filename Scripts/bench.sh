@@ -6,19 +6,21 @@
 # Builds in release mode and runs the helpline-bench target, which prints one `name: value` line
 # each: route_calls_per_s, raw_sqlite_txn_per_s, route_vs_raw_ratio, history_flatness_ratio,
 # report_1m_seconds, report_vs_sqlite3_ratio, report_peak_rss_mb, cli_route_vs_sqlite3_ratio,
-# concurrent_busy_errors and concurrent_p99_ms. --quick uses fewer repetitions (under 10 minutes
-# on 2 cores). --keep keeps the databases. Budgets: docs/performance.md.
+# concurrent_busy_errors, concurrent_p99_ms, and `helpline serve` under wrk: serve_routes_per_s,
+# serve_route_p99_ms, serve_2xx_share, serve_library_routes_per_s, serve_vs_library_ratio and
+# serve_healthz_p99_ms_under_lock. --quick uses fewer repetitions (under 10 minutes on 2 cores).
+# --keep keeps the databases. Budgets: docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 args=()
 for a in "$@"; do
   case "$a" in
     --quick|--keep) args+=("$a") ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "usage: Scripts/bench.sh [--quick] [--keep]" >&2; exit 64 ;;
   esac
 done
-Scripts/install-deps.sh >/dev/null
+Scripts/install-deps.sh wrk >/dev/null   # wrk: the HTTP load generator for the serve measurements
 # Release builds as the CLI is installed (see Scripts/build-release.sh), both products in one folder.
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
