@@ -290,7 +290,44 @@ struct ServeTests {
             let id = try #require(answer.extra)
             #expect(try rows(db, "calls", "id = \(id)") == 1)
         }
-        #expect(try server.log.contains("draining"))
+        #expect(server.log.contains("draining"))
+        #expect((stopped?.seconds ?? 99) < 5, "exited \(stopped?.seconds ?? -1) s after SIGTERM; the drain timeout is 5 s")
+    }
+
+    @Test("SIGTERM when a request outlives --drain-timeout: exit 75 at the deadline, and its transaction never commits")
+    func drainDeadline() throws {
+        let dir = try TempDir()
+        let db = try Self.setUp(dir)
+        let server = try ServerProcess(db: db, dir: dir, arguments: ["--drain-timeout", "1"], env: ["HELPLINE_BUSY_TIMEOUT": "8"])
+        let holder = try LockHolder(db)
+        let group = onThreads(1) { _ in _ = try? server.post("/v1/calls", [("to", "8009151270"), ("from", "2125550199")]) }
+        Thread.sleep(forTimeInterval: 0.3)
+        let stopped = server.stop(SIGTERM, limit: 6)
+        holder.release()
+        group.wait()
+        #expect(stopped?.status == 75, "log: \(server.log)")
+        #expect((stopped?.seconds ?? 99) < 3)
+        #expect(try rows(db, "calls") == 0)
+        #expect(server.log.contains("drain deadline passed"))
+    }
+
+    @Test("with calls to count, the widget shows exactly the banner /v1/banner gives; without terms, /terms is 404")
+    func bannerAndWidgetAgree() throws {
+        let dir = try TempDir()
+        let db = dir.path("demo.sqlite")
+        #expect(try CLI.run(["demo", "--db", db]).status == 0)
+        let server = try ServerProcess(db: db, dir: dir)
+        let banner = try server.get("/v1/banner").json()
+        let text = try #require(banner["text"] as? String)
+        #expect(banner["withheld"] as? Bool == false && text.hasPrefix("Response time"))
+        #expect(try server.get("/widget").text.contains("<p class=\"banner\">\(text)</p>"))
+        #expect(server.stop()?.status == 0)
+        let empty = try TempDir()
+        let bare = try CLI.seededDatabase(empty)
+        let plain = try ServerProcess(db: bare, dir: empty)
+        #expect(try plain.get("/terms").status == 404)
+        #expect(try plain.get("/widget").text.contains("By calling the helpline you agree to the terms of use."))
+        #expect(plain.stop()?.status == 0)
     }
 
     @Test("the callback form: queued, 422 for a bad phone, a bot gets the same 201 and is counted, 413 over 16 KB, 429 past 10 a minute")
@@ -350,6 +387,14 @@ struct ServeTests {
         }
         #expect(!widget.text.contains("<script") && !widget.text.contains("src=") && !widget.text.contains("type=\"hidden\""))
         #expect(try server.get("/widget?number=8885550100").status == 404)
+        // Ten advertisers, the longest names the form allows: still under 20 KB.
+        for n in 4...10 {
+            let name = String(("Provider \(n) " + String(repeating: "Recovery Center ", count: 13)).prefix(199))
+                .trimmingCharacters(in: .whitespaces)
+            #expect(try CLI.run(["provider", "add", "--name", name, "--phone", "30355502\(String(format: "%02d", n))"], db: db).status == 0)
+        }
+        let big = try server.get("/widget")
+        #expect(big.status == 200 && big.body.count <= 20_480 && big.text.contains("Provider 10 Recovery"), "\(big.body.count) bytes")
         #expect(try server.get("/widget?number=(800)%20915-1270").status == 200)
         #expect(try server.stop()?.status == 0)
     }
