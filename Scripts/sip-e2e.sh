@@ -10,9 +10,12 @@
 #
 #   Scripts/sip-e2e.sh [--quick] [--keep]
 #
-# --quick: 200 calls at 20 a second plus 30 to the phone that never answers (under 3 minutes).
-# Without it: 2,000 calls at 50 a second. Installs its Debian packages when missing. Every process
-# it starts runs under `timeout` and is stopped by its PID on every exit path.
+# --quick: 200 calls at 20 a second plus 50 to the phone that never answers (under 3 minutes).
+# Without it: 2,000 calls at 50 a second, then the load steps (200 to 1,000 calls a second, 20 s
+# each, to a number only the answering phone serves: calls completed, failed and retransmitted,
+# the setup-time p99 and each process's CPU, in load.csv), then a drain: SIGTERM to the server during
+# 200 calls a second, a restart, and the same checks. Installs its Debian packages when missing.
+# Every process it starts runs under `timeout` and is stopped by its PID on every exit path.
 set -euo pipefail
 quick=0
 keep=0
@@ -38,9 +41,15 @@ cleanup() {
   exit "$code"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT  # a signal exits through the EXIT trap, which stops everything started
 fail() { echo "sip-e2e: FAILED: $*" >&2; exit 1; }
-swift build --product helpline >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
-hl="$(swift build --show-bin-path)/helpline"
+if [ "$quick" = 1 ]; then
+  swift build --product helpline >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  hl="$(swift build --show-bin-path)/helpline"
+else
+  # The load steps measure the binary as it is installed, not a debug build.
+  hl="$(Scripts/build-release.sh helpline 2>"$work/build.log")/helpline" || { cat "$work/build.log" >&2; exit 1; }
+fi
 
 # Free loopback ports: the router, the proxy, three phones and two caller sockets.
 read -r http_port sip_port p_answers p_busy p_rings c_port h_port < <(python3 - <<'PY'
@@ -108,12 +117,18 @@ with open(f"{work}/hangups.csv", "w") as f:
     f.write("SEQUENTIAL\n")
     for n in range(hangups): f.write(f"{number(60000 + n)};8885550133\n")
 PY
-run_callers() {  # name, scenario, csv, count, rate, extra arguments...
+start_callers() {  # name, scenario, csv, count, rate, extra arguments...; sets callers_pid
   local name=$1 scenario=$2 csv=$3 count=$4 callrate=$5
   shift 5
-  (cd "$work" && timeout 300 sipp "127.0.0.1:$sip_port" -sf "$root/telephony/sipp/$scenario" -inf "$work/$csv" -i 127.0.0.1 -p "$c_port" \
+  (cd "$work" && exec timeout "${callers_limit:-300}" sipp "127.0.0.1:$sip_port" -sf "$root/telephony/sipp/$scenario" -inf "$work/$csv" -i 127.0.0.1 -p "$c_port" \
     -m "$count" -r "$callrate" -nostdin -trace_stat -stf "$work/$name-stats.csv" -trace_err -error_file "$work/$name-errors.log" "$@" \
-    >"$work/$name.out" 2>&1)
+    >"$work/$name.out" 2>&1) &
+  callers_pid=$!
+  pids+=("$callers_pid")  # so that an interrupted run stops it too
+}
+run_callers() {
+  start_callers "$@"
+  wait "$callers_pid"
 }
 started=$(date +%s)
 run_callers callers caller.xml callers.csv "$calls" "$rate" -l 200 || fail "callers: sipp exited $? ($(tail -5 "$work/callers.out"))"
@@ -150,12 +165,133 @@ for pair in "$s1 50" "$s2 25" "$s3 25"; do
   got=${got%.0}
   [ $((got - want)) -le 3 ] && [ $((want - got)) -le 3 ] || fail "first-offer shares $shares (percent), expected 50 25 25 within 3"
 done
+relayed_missing() {  # Call-IDs Kamailio relayed after a 2xx from the router that the database lacks
+  python3 - "$work/kamailio.log" "$HELPLINE_DB" <<'PY'
+import re, sqlite3, sys
+relayed = set(re.findall(r"relaying router call \d+ attempt \d+ Call-ID (\S+)", open(sys.argv[1], errors="replace").read()))
+known = {row[0] for row in sqlite3.connect(sys.argv[2]).execute("SELECT external_id FROM calls WHERE external_id IS NOT NULL")}
+missing = relayed - known
+print(f"{len(relayed)} {len(missing)}")
+PY
+}
+read -r relayed missing <<<"$(relayed_missing)"
+[ "$relayed" -gt 0 ] && [ "$missing" = 0 ] || fail "$missing of $relayed calls Kamailio relayed are not in the database"
 "$hl" consent verify >/dev/null || fail "helpline consent verify"
 "$hl" doctor >/dev/null || fail "helpline doctor: $("$hl" doctor 2>&1 | grep FAIL)"
-sipp_failed=$(python3 - "$work/callers-stats.csv" <<'PY'
+sipp_stat() {  # the last value of a column of a sipp statistics file
+  python3 - "$1" "$2" <<'PY'
 import csv, sys
-rows = list(csv.reader(open(sys.argv[1]), delimiter=";"))
-print(rows[-1][rows[0].index("FailedCall(C)")] if rows else "?")
+rows = [r for r in csv.reader(open(sys.argv[1]), delimiter=";") if r]
+print(rows[-1][rows[0].index(sys.argv[2])] if len(rows) > 1 else "0")
+PY
+}
+sipp_failed=$(sipp_stat "$work/callers-stats.csv" "FailedCall(C)")
+echo "sip-e2e: passed: $total calls in $(( $(date +%s) - started )) s ($failovers failovers, $answered answered, $((ringing_calls + hangups)) callbacks, first-offer shares $shares %, sipp failed calls: $sipp_failed)"
+[ "$quick" = 1 ] && exit 0
+
+# Load steps. Calls go to a number only the answering phone serves, so the setup time (INVITE to
+# 200 OK at the caller) is the proxy's and the router's, with no failover timer in it.
+"$hl" number add --number 8009151271 --members 1 >/dev/null
+cpu_of() {  # CPU seconds used so far by a process and all its descendants
+  python3 - "$1" <<'PY'
+import os, sys
+tick = os.sysconf("SC_CLK_TCK")
+children = {}
+for p in os.listdir("/proc"):
+    if p.isdigit():
+        try:
+            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(p))
+        except OSError:
+            pass
+def total(pid):
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        own = int(fields[11]) + int(fields[12])
+    except OSError:
+        own = 0
+    return own + sum(total(c) for c in children.get(pid, []))
+print(f"{total(int(sys.argv[1])) / tick:.2f}")
+PY
+}
+echo "rate,placed,successful,failed,retransmissions,setup_p99_ms,serve_cpu_s,kamailio_cpu_s,phones_cpu_s,callers_cpu_s" > "$work/load.csv"
+offset=100000
+for rate in 200 400 600 800 1000; do
+  count=$((rate * 20))
+  python3 - "$work/load-$rate.csv" "$count" "$offset" <<'PY'
+import sys
+path, count, offset = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with open(path, "w") as f:
+    f.write("SEQUENTIAL\n")
+    for n in range(offset, offset + count):
+        f.write("%03d%03d%04d;8009151271\n" % (303 + (n // 10000000) * 100, 200 + (n // 10000) % 800, n % 10000))
+PY
+  offset=$((offset + count))
+  s0=$(cpu_of "${pids[0]}"); k0=$(cpu_of "${pids[1]}"); p0=$(cpu_of "${pids[2]}")
+  rm -f "$work"/caller_*_rtt.csv
+  TIMEFORMAT='%U %S'
+  # A step that can't keep up is stopped 25 s after its last call was due, not minutes later
+  # (sipp's own -timeout doesn't end a run that still has calls open).
+  callers_limit=45
+  { time run_callers "load-$rate" caller.xml "load-$rate.csv" "$count" "$rate" -l "$((rate * 3))" -trace_rtt -rtt_freq 1000 -fd 1; } \
+    2>"$work/load-$rate.time" || true
+  s1=$(cpu_of "${pids[0]}"); k1=$(cpu_of "${pids[1]}"); p1=$(cpu_of "${pids[2]}")
+  read -r cu cs <"$work/load-$rate.time"
+  p99=$(python3 - "$work" <<'PY'
+import glob, sys
+times = []
+for path in glob.glob(sys.argv[1] + "/caller_*_rtt.csv"):
+    for line in open(path):
+        parts = line.strip().split(";")
+        if len(parts) >= 2 and parts[1].replace(".", "").isdigit():
+            times.append(float(parts[1]))
+times.sort()
+print(f"{times[max(0, int(len(times) * 0.99) - 1)]:.1f}" if times else "nan")
 PY
 )
-echo "sip-e2e: passed: $total calls in $(( $(date +%s) - started )) s ($failovers failovers, $answered answered, $((ringing_calls + hangups)) callbacks, first-offer shares $shares %, sipp failed calls: $sipp_failed)"
+  f="$work/load-$rate-stats.csv"
+  echo "$rate,$count,$(sipp_stat "$f" "SuccessfulCall(C)"),$(sipp_stat "$f" "FailedCall(C)"),$(sipp_stat "$f" "Retransmissions(C)"),$p99,$(python3 -c "print(round($s1-$s0,2))"),$(python3 -c "print(round($k1-$k0,2))"),$(python3 -c "print(round($p1-$p0,2))"),$(python3 -c "print(round($cu+$cs,2))")" >>"$work/load.csv"
+  tail -1 "$work/load.csv"
+done
+callers_limit=300
+cat "$work/load.csv"
+[ "$(q "SELECT count(*) FROM attempts WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline < CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - 60000")" = 0 ] ||
+  fail "offers were left ringing by the load steps"
+
+# Drain: SIGTERM to the server during 200 calls a second; Kamailio must answer 503, never silence.
+count=4000
+python3 - "$work/drain.csv" "$count" "$offset" <<'PY'
+import sys
+path, count, offset = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with open(path, "w") as f:
+    f.write("SEQUENTIAL\n")
+    for n in range(offset, offset + count):
+        f.write("617%03d%04d;8009151271\n" % (200 + (n // 10000) % 800, n % 10000))
+PY
+before=$(q 'SELECT count(*) FROM calls')
+start_callers drain caller.xml drain.csv "$count" 200 -l 600
+drain_pid=$callers_pid
+sleep 8
+kill -TERM "${pids[0]}"
+serve_exit=0
+wait "${pids[0]}" || serve_exit=$?
+[ "$serve_exit" = 0 ] || fail "helpline serve exited $serve_exit on SIGTERM"
+sleep 2
+HELPLINE_API_TOKEN="$token" timeout "$limit" "$hl" serve --listen "127.0.0.1:$http_port" 2>"$work/serve2.log" &
+pids[0]=$!
+wait "$drain_pid" || true
+sleep 1
+"$hl" sweep --at "$(date -u -d '+60 seconds' +%Y-%m-%dT%H:%M:%SZ)" >/dev/null
+f="$work/drain-stats.csv"
+placed=$(sipp_stat "$f" "SuccessfulCall(C)"); failed=$(sipp_stat "$f" "FailedCall(C)")
+in_db=$(( $(q 'SELECT count(*) FROM calls') - before ))
+refused=$(grep -c "503 Service Unavailable" "$work/kamailio.log" || true)
+echo "sip-e2e: drain: sipp completed $placed calls and failed $failed ($((placed - in_db)) refused with 503 while the server was down); $in_db reached the database; the server exited $serve_exit"
+[ "$failed" = 0 ] || fail "callers saw silence or errors during the drain"
+read -r relayed missing <<<"$(relayed_missing)"
+[ "$missing" = 0 ] || fail "$missing of $relayed calls Kamailio relayed (after a 2xx from the server) are not in the database"
+[ "$(q "SELECT count(*) FROM attempts WHERE outcome IS NULL AND ended_at IS NULL")" = 0 ] || fail "calls are left ringing after the drain"
+"$hl" consent verify >/dev/null || fail "helpline consent verify after the drain"
+"$hl" doctor >/dev/null || fail "helpline doctor after the drain"
+echo "sip-e2e: full run passed"
+
