@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import HelplineRouting
 import Hummingbird
 import NIOCore
@@ -33,7 +34,9 @@ extension HTTPService {
     func callbackRequest(_ request: Request, context: ServerContext, note: RequestNote) async -> Response {
         let browser = Self.prefersHTML(request)
         do {
-            guard limiter.allow(context.remoteAddress) else { throw HTTPFailure.tooMany }
+            guard limiter.allow(Self.clientAddress(peer: context.remoteAddress, forwardedFor: request.headers[Self.forwardedFor])) else {
+                throw HTTPFailure.tooMany
+            }
             let f = try await fields(request, limit: configuration.callbackBodyLimit)
             guard let phone = f["phone"] else { throw HTTPFailure.missing("phone") }
             let honeypot = f["website"] ?? ""
@@ -72,6 +75,21 @@ extension HTTPService {
             return response
         }
     }
+
+    /// The address a request came from, for the per-address rate limit. Behind the TLS proxy the
+    /// server is meant to sit behind, every request comes from loopback: then the proxy's
+    /// `X-Forwarded-For` names the client, and its last entry is the one the proxy itself saw
+    /// (earlier entries are whatever the client claimed). From any other peer the header is ignored,
+    /// so a client can't pick its own address.
+    static func clientAddress(peer: String, forwardedFor: String?) -> String {
+        let loopback = peer.hasPrefix("127.") || peer == "::1" || peer == "::ffff:127.0.0.1"
+        guard loopback, let header = forwardedFor,
+            let last = header.split(separator: ",").last.map({ $0.trimmingCharacters(in: .whitespaces) }), !last.isEmpty
+        else { return peer }
+        return last
+    }
+
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
     /// A person-readable sentence for a bad phone field.
     static func formError(_ error: InputError) -> String {

@@ -359,6 +359,13 @@ struct ServeTests {
         #expect(statuses == [201, 201, 201, 429], "\(statuses)")
         let metrics = try server.get("/metrics", token: true).text
         #expect(metrics.contains("helpline_callback_bots_total 2"))
+        // Behind the TLS proxy every request comes from loopback: the proxy's X-Forwarded-For
+        // names the client, so another visitor is not refused for this one's requests.
+        let other = try server.post(
+            "/v1/callbacks", [("phone", "(303) 555-0140")], token: false, headers: [("X-Forwarded-For", "198.51.100.23")])
+        #expect(other.status == 201)
+        #expect(HTTPService.clientAddress(peer: "203.0.113.9", forwardedFor: "198.51.100.23") == "203.0.113.9")
+        #expect(HTTPService.clientAddress(peer: "127.0.0.1", forwardedFor: "10.0.0.1, 198.51.100.23") == "198.51.100.23")
         #expect(try server.stop()?.status == 0)
     }
 
