@@ -4,7 +4,7 @@
 # number in the wrong format and the browser's own pattern check stops the form; a bot fills the
 # honeypot and gets the same thank-you page with nothing queued; the banner and the advertisers on
 # the page equal `helpline stats --json` and `helpline disclosure`; a provider named like a script
-# tag is shown as text. Screenshots at 360 px and 1280 px are left in the output folder.
+# tag is shown as text. With --out, the screenshots at 360 px and 1280 px are kept there.
 #
 #   Scripts/widget-e2e.sh [--out DIR]
 #
@@ -12,9 +12,10 @@
 # starts is stopped by its PID on every exit path.
 set -euo pipefail
 out=""
+keep_shots=0
 while [ $# -gt 0 ]; do
   case "$1" in
-    --out) out=${2:?--out needs a folder}; shift 2 ;;
+    --out) out=${2:?--out needs a folder}; keep_shots=1; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "widget-e2e: unknown option $1 (see --help)" >&2; exit 64 ;;
   esac
@@ -170,4 +171,4 @@ finally:
     browser.quit()
 print("widget-e2e: passed")
 PY
-echo "widget-e2e: screenshots in $out"
+if [ "$keep_shots" = 1 ]; then echo "widget-e2e: screenshots in $out"; fi

@@ -402,6 +402,12 @@ struct ServeTests {
         }
         let big = try server.get("/widget")
         #expect(big.status == 200 && big.body.count <= 20_480 && big.text.contains("Provider 10 Recovery"), "\(big.body.count) bytes")
+        // A paused or removed advertiser leaves the list at once, on the page and in /v1/disclosure.
+        #expect(try CLI.run(["provider", "pause", "3"], db: db).status == 0)
+        #expect(try CLI.run(["provider", "remove", "2"], db: db).status == 0)
+        let after = try server.get("/widget").text
+        #expect(after.contains("paid advertiser: A, Provider 10") && !after.contains(", B,") && !after.contains(" C,"))
+        #expect(try (server.get("/v1/disclosure").json()["providers"] as? [String])?.contains("B") == false)
         #expect(try server.get("/widget?number=(800)%20915-1270").status == 200)
         #expect(try server.stop()?.status == 0)
     }
