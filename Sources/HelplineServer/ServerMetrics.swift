@@ -29,35 +29,51 @@ final class ServerMetrics: Sendable {
     }
 
     func routed(kind: String, outcome: String, seconds: Duration) {
-        Counter(label: "helpline_calls_routed_total", dimensions: [("kind", kind), ("outcome", outcome)]).increment()
-        Metrics.Timer(label: "helpline_route_seconds").recordNanoseconds(seconds.nanoseconds)
+        counter("helpline_calls_routed_total", [("kind", kind), ("outcome", outcome)]).increment()
+        timer("helpline_route_seconds", []).recordNanoseconds(seconds.nanoseconds)
     }
 
-    func event(_ name: String) { Counter(label: "helpline_call_events_total", dimensions: [("event", name)]).increment() }
-    func busy() { Counter(label: "helpline_db_busy_total").increment() }
-    func bot() { Counter(label: "helpline_callback_bots_total").increment() }
+    func event(_ name: String) { counter("helpline_call_events_total", [("event", name)]).increment() }
+    func busy() { counter("helpline_db_busy_total", []).increment() }
+    func bot() { counter("helpline_callback_bots_total", []).increment() }
     func inflight(_ count: Int) { Gauge(label: "helpline_inflight_requests").record(count) }
 
     /// The HTTP server's own request metrics: `http_requests_total` and
     /// `http_request_duration_seconds`, by method, route and status.
     func request(method: String, route: String, status: Int, duration: Duration) {
-        let (counter, timer) = handles.withLockedValue { cache -> (CoreMetrics.Counter, CoreMetrics.Timer) in
-            let key = "\(method) \(route) \(status)"
+        counter("http_requests_total", [("method", method), ("route", route), ("status", String(status))]).increment()
+        timer("http_request_duration_seconds", [("method", method), ("route", route)]).recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// Handles by label and dimensions, looked up in the metrics factory once: every request
+    /// records several, and the factory's lookup takes a lock and builds its key each time.
+    private let counters = NIOLockedValueBox<[String: CoreMetrics.Counter]>([:])
+    private let timers = NIOLockedValueBox<[String: CoreMetrics.Timer]>([:])
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
+        counters.withLockedValue { cache in
+            let key = Self.key(label, dimensions)
             if let found = cache[key] { return found }
-            let made = (
-                Counter(label: "http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))]),
-                Metrics.Timer(label: "http_request_duration_seconds", dimensions: [("method", method), ("route", route)])
-            )
-            // Methods, routes and statuses are few; the bound only guards against a surprise.
+            let made = Counter(label: label, dimensions: dimensions)
+            // Methods, routes, statuses, kinds and events are few; the bound only guards against a surprise.
             if cache.count < 10_000 { cache[key] = made }
             return made
         }
-        counter.increment()
-        timer.recordNanoseconds(duration.nanoseconds)
     }
 
-    /// The request metrics' handles by method, route and status: looked up in the factory once.
-    private let handles = NIOLockedValueBox<[String: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+    private func timer(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
+        timers.withLockedValue { cache in
+            let key = Self.key(label, dimensions)
+            if let found = cache[key] { return found }
+            let made = Metrics.Timer(label: label, dimensions: dimensions)
+            if cache.count < 10_000 { cache[key] = made }
+            return made
+        }
+    }
+
+    private static func key(_ label: String, _ dimensions: [(String, String)]) -> String {
+        ([label] + dimensions.map { "\($0.0)=\($0.1)" }).joined(separator: " ")
+    }
 
     /// The Prometheus text of every metric.
     func text() -> String { registry.emitToString() }

@@ -418,38 +418,38 @@ struct ServeTests {
         let db = try Self.setUp(dir)
         let server = try ServerProcess(db: db, dir: dir)
         let voiceFields = [("CallSid", "CA100"), ("From", "+12125550199"), ("To", "+18009151270"), ("FromState", "NY")]
-        #expect(try server.twilio(_pathAndQuery: "/twilio/voice", voiceFields, signature: "bad").status == 403)
+        #expect(try server.twilio("/twilio/voice", voiceFields, signature: "bad").status == 403)
         let unsigned = try HTTPClient.request(
             port: server.port, method: "POST", path: "/twilio/voice", body: Array(HTTPClient.form(voiceFields).utf8))
         #expect(unsigned.status == 403)
-        let voice = try server.twilio(_pathAndQuery: "/twilio/voice", voiceFields)
+        let voice = try server.twilio("/twilio/voice", voiceFields)
         #expect(voice.status == 200 && xmlRoot(voice.text) == "Response", "\(voice.text)")
         #expect(voice.text.contains("<Say>By calling the helpline you agree to the terms of use.</Say>"))
         #expect(voice.text.contains("action=\"https://helpline.example.org/twilio/dial-status?call=1&amp;attempt=1\""))
         #expect(voice.text.contains("timeout=\"20\" answerOnBridge=\"true\"") && voice.text.contains("statusCallbackEvent=\"answered\""))
         // Twilio resends: the same TwiML, one call.
-        #expect(try server.twilio(_pathAndQuery: "/twilio/voice", voiceFields).text == voice.text && (rows(db, "calls")) == 1)
-        let next = try server.twilio(_pathAndQuery: "/twilio/dial-status?call=1&attempt=1", [("CallSid", "CA100"), ("DialCallStatus", "no-answer")])
+        #expect(try server.twilio("/twilio/voice", voiceFields).text == voice.text && (rows(db, "calls")) == 1)
+        let next = try server.twilio("/twilio/dial-status?call=1&attempt=1", [("CallSid", "CA100"), ("DialCallStatus", "no-answer")])
         #expect(next.status == 200 && xmlRoot(next.text) == "Response" && next.text.contains("attempt=2") && !next.text.contains("<Say>"))
         let answered = try server.twilio(
-            _pathAndQuery: "/twilio/number-status?call=1&attempt=2", [("CallSid", "CA200"), ("CallStatus", "in-progress")])
+            "/twilio/number-status?call=1&attempt=2", [("CallSid", "CA200"), ("CallStatus", "in-progress")])
         #expect(try answered.status == 204 && (rows(db, "calls", "id = 1 AND status = 'connected'")) == 1)
-        let done = try server.twilio(_pathAndQuery: "/twilio/dial-status?call=1&attempt=2", [("CallSid", "CA100"), ("DialCallStatus", "completed")])
+        let done = try server.twilio("/twilio/dial-status?call=1&attempt=2", [("CallSid", "CA100"), ("DialCallStatus", "completed")])
         #expect(try done.text.contains("<Hangup/>") && (rows(db, "calls", "id = 1 AND status = 'ended'")) == 1)
-        #expect(try server.twilio(_pathAndQuery: "/twilio/call-status", [("CallSid", "CA100"), ("CallStatus", "completed")]).status == 204)
+        #expect(try server.twilio("/twilio/call-status", [("CallSid", "CA100"), ("CallStatus", "completed")]).status == 204)
         // A SIP URI rings as <Sip>; a caller who hangs up while it rings is ended, and owed a callback.
-        let second = try server.twilio(_pathAndQuery: "/twilio/voice", [("CallSid", "CA101"), ("From", "+12125550100"), ("To", "+18009151270")])
+        let second = try server.twilio("/twilio/voice", [("CallSid", "CA101"), ("From", "+12125550100"), ("To", "+18009151270")])
         #expect(xmlRoot(second.text) == "Response")
-        #expect(try server.twilio(_pathAndQuery: "/twilio/call-status", [("CallSid", "CA101"), ("CallStatus", "canceled")]).status == 204)
+        #expect(try server.twilio("/twilio/call-status", [("CallSid", "CA101"), ("CallStatus", "canceled")]).status == 204)
         #expect(try rows(db, "calls", "external_id = 'CA101' AND status = 'callback'") == 1)
         // Every outcome is spoken in valid TwiML: unroutable, anonymous, and a call with nobody left.
         for (from, to) in [("+12125550101", "+18005550000"), ("anonymous", "+18009151270"), ("+442079460000", "+18009151270")] {
-            let r = try server.twilio(_pathAndQuery: "/twilio/voice", [("CallSid", "CA-\(from)"), ("From", from), ("To", to)])
+            let r = try server.twilio("/twilio/voice", [("CallSid", "CA-\(from)"), ("From", from), ("To", to)])
             #expect(r.status == 200 && xmlRoot(r.text) == "Response", "\(from) → \(to): \(r.text)")
         }
         #expect(try server.stop()?.status == 0)
         let plain = try ServerProcess(db: db, dir: dir, twilio: false)
-        #expect(try plain.twilio(_pathAndQuery: "/twilio/voice", voiceFields).status == 404)
+        #expect(try plain.twilio("/twilio/voice", voiceFields).status == 404)
         #expect(plain.stop()?.status == 0)
     }
 
@@ -459,12 +459,12 @@ struct ServeTests {
         let db = try Self.setUp(dir)
         let server = try ServerProcess(db: db, dir: dir)
         let holder = try LockHolder(db)
-        let r = try server.twilio(_pathAndQuery: "/twilio/voice", [("CallSid", "CA9"), ("From", "+12125550199"), ("To", "+18009151270")])
+        let r = try server.twilio("/twilio/voice", [("CallSid", "CA9"), ("From", "+12125550199"), ("To", "+18009151270")])
         holder.release()
         #expect(
             r.status == 200 && xmlRoot(r.text) == "Response"
                 && r.text.contains("<Redirect method=\"POST\">https://helpline.example.org/twilio/voice?retry=1</Redirect>"))
-        let last = try server.twilio(_pathAndQuery: "/twilio/voice?retry=5", [("CallSid", "CA9"), ("From", "+12125550199"), ("To", "+18009151270")])
+        let last = try server.twilio("/twilio/voice?retry=5", [("CallSid", "CA9"), ("From", "+12125550199"), ("To", "+18009151270")])
         #expect(last.text.contains("<Dial"))  // the lock is gone: the retry routes the call
         #expect(try server.stop()?.status == 0)
     }
@@ -480,7 +480,7 @@ struct ServeTests {
         _ = try server.post("/v1/callbacks", [("phone", "(303) 555-0144")], token: false)
         _ = try server.post("/v1/callbacks", [("phone", "303 555 0155")], token: false)
         _ = try server.get("/v1/2125550188")
-        _ = try server.twilio(_pathAndQuery: "/twilio/voice", [("CallSid", "CA1"), ("From", "+12125550133"), ("To", "+18009151270")])
+        _ = try server.twilio("/twilio/voice", [("CallSid", "CA1"), ("From", "+12125550133"), ("To", "+18009151270")])
         #expect(try server.stop()?.status == 0)
         let log = server.log
         #expect(log.contains("path=/v1/calls") && log.contains("status=200") && log.contains("call_id=1"))

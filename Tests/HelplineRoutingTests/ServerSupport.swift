@@ -109,10 +109,10 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// POSTs a form to a Twilio path, signed with the server's Twilio token.
-    func twilio(_pathAndQuery: String, _ fields: [(String, String)], signature: String? = nil) throws -> HTTPAnswer {
-        let sig = signature ?? HTTPClient.twilioSignature(token: twilioToken, url: Self.publicURL + _pathAndQuery, fields)
+    func twilio(_ pathAndQuery: String, _ fields: [(String, String)], signature: String? = nil) throws -> HTTPAnswer {
+        let sig = signature ?? HTTPClient.twilioSignature(token: twilioToken, url: Self.publicURL + pathAndQuery, fields)
         return try HTTPClient.request(
-            port: port, method: "POST", path: _pathAndQuery,
+            port: port, method: "POST", path: pathAndQuery,
             headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Twilio-Signature", sig)], body: Array(HTTPClient.form(fields).utf8))
     }
 }
