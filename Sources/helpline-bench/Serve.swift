@@ -43,6 +43,11 @@ func measureServe(_ run: BenchRun) throws {
     }
     group.wait()
     let libraryPerS = Double(routed.value) / Double(seconds)
+    // `--only serve-library` stops here, for profiling the library's side alone.
+    if option("--only") == "serve-library" {
+        emit("serve_library_routes_per_s", libraryPerS, digits: 0)
+        return
+    }
 
     // The server, on a free port, logging as it does in production (to a file here). It admits
     // all 200 connections (--max-inflight 256), so this measures HTTP and routing, not shedding:

@@ -58,6 +58,103 @@ struct MigrationTests {
         #expect(try h.migrationStatus().schemaVersion == Migration.codeVersion)
     }
 
+    /// Statements every routed call or event runs, each with its table's CHECK constraints.
+    static let hotWrites = [
+        "INSERT INTO calls (received_at, caller, caller_sha256, dialed, kind, status, updated_at) VALUES (1, '', '', '', 'pool', 'ringing', 1)",
+        "UPDATE calls SET status = ?, kind = ?, caller_kind = ? WHERE id = 1",
+        "INSERT INTO attempts (call_id, seq, provider_id, offered_at, ring_deadline) VALUES (1, 1, 1, 1, 1)",
+        "UPDATE attempts SET outcome = ?, ended_at = 1 WHERE call_id = 1 AND seq = 1",
+        "INSERT INTO routing_decisions (call_id, attempt, decided_at, kind, strategy, outcome) VALUES (1, 1, 1, 'pool', '', 'offer')",
+        "INSERT INTO consent_records (seq, recorded_at, kind, mechanism, caller_sha256, prev_hash, hash) VALUES (1, 1, 'consent', 'call', '', '', '')",
+        "UPDATE callbacks SET status = ?, reason = ? WHERE id = 1",
+    ]
+
+    /// How many temporary b-trees a statement opens when it runs.
+    static func ephemeralTables(_ sql: String, _ db: Database) throws -> Int {
+        try Row.fetchAll(db, sql: "EXPLAIN " + sql, arguments: StatementArguments(Array(repeating: "x", count: sql.filter { $0 == "?" }.count)))
+            .filter { ($0["opcode"] as String?) == "OpenEphemeral" }.count
+    }
+
+    @Test("after migration 0010 no CHECK builds a temporary table, in this connection and in one already open")
+    func checksCompileToComparisons() throws {
+        let dir = try TempDir()
+        let path = dir.path("old.sqlite")
+        // A database as version 9 left it, and a connection that has read that schema.
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: Migrator.createLedger)
+            for m in Migration.shipped where m.version <= 9 {
+                try db.execute(sql: m.sql)
+                try db.execute(sql: "INSERT INTO schema_migrations VALUES (?, ?, ?, 0)", arguments: [m.version, m.name, m.sha256])
+            }
+        }
+        let before = try queue.read { db in try Self.hotWrites.map { try Self.ephemeralTables($0, db) } }
+        #expect(before.reduce(0, +) >= 9, "version 9's IN lists each build a table: \(before)")
+
+        let h = try Helpline(path: path)
+        let mine = try h.write { db in try Self.hotWrites.map { try Self.ephemeralTables($0, db) } }
+        #expect(mine.allSatisfy { $0 == 0 }, "\(mine)")
+        // EXPLAIN compiles against the schema in memory; running any statement first makes the
+        // connection check the schema version, as every real statement does.
+        let theirs = try queue.read { db in
+            _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM calls")
+            return try Self.hotWrites.map { try Self.ephemeralTables($0, db) }
+        }
+        #expect(theirs.allSatisfy { $0 == 0 }, "the other connection reparsed: \(theirs)")
+        // No IN list of three or more constants is left in any table's CHECK.
+        let tables = try queue.read { try Row.fetchAll($0, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'table'") }
+        for row in tables {
+            let sql: String = row["sql"]
+            #expect(sql.range(of: #"IN \('[^)]*', '[^)]*', '"#, options: .regularExpression) == nil, "\(row["name"] as String)")
+        }
+        #expect(try queue.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
+    }
+
+    @Test("the rewritten CHECKs accept exactly the values the IN lists accepted")
+    func rewrittenChecksKeepTheirValues() throws {
+        let dir = try TempDir()
+        let h = try openHelpline(dir)
+        // Every rewritten column: its values, each accepted, and near misses, each refused.
+        let columns: [(table: String, column: String, values: [String])] = [
+            ("providers", "status", ["active", "paused", "removed"]),
+            ("helplines", "strategy", ["weighted-round-robin", "least-recent", "fewest-calls", "weighted-random"]),
+            ("provider_events", "event", ["added", "paused", "resumed", "removed", "auto-paused"]),
+            ("calls", "kind", ["direct", "pool", "unroutable"]),
+            ("calls", "status", ["ringing", "connected", "ended", "callback", "unroutable"]),
+            ("calls", "caller_kind", ["number", "international", "withheld"]),
+            ("attempts", "outcome", ["answered", "no-answer", "busy", "failed"]),
+            ("callbacks", "reason", ["no-eligible-provider", "no-answer", "caller-hung-up", "web-form"]),
+            ("callbacks", "status", ["pending", "returned", "abandoned", "revoked"]),
+            ("consent_records", "mechanism", ["call", "web-form", "operator"]),
+            ("config_changes", "entity", ["provider", "helpline", "listing", "terms"]),
+            ("routing_decisions", "kind", ["direct", "pool", "unroutable"]),
+            ("routing_decisions", "outcome", ["offer", "callback", "unroutable"]),
+        ]
+        try h.read { db in
+            for (table, column, values) in columns {
+                let sql = try #require(try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = ?", arguments: [table]))
+                // The CHECK's own text, evaluated on a candidate value.
+                let pattern = #"\("# + column + " = '[^']*'( OR " + column + #" = '[^']*')+\)"#
+                let range = try #require(sql.range(of: pattern, options: .regularExpression), "\(table).\(column)")
+                let check = String(sql[range]).replacingOccurrences(of: column, with: "?1")
+                for value in values + values.map { $0.uppercased() } + values.map { $0 + " " } + ["", "other"] {
+                    let passes = try Bool.fetchOne(db, sql: "SELECT coalesce(\(check), 1)", arguments: [value])
+                    #expect(passes == values.contains(value), "\(table).\(column) = '\(value)'")
+                }
+                #expect(try Bool.fetchOne(db, sql: "SELECT coalesce(\(check), 1)", arguments: [DatabaseValue.null]) == true)
+            }
+        }
+        // And a write with a value off the list is refused.
+        #expect(throws: (any Error).self) {
+            try h.write {
+                try $0.execute(
+                    sql:
+                        "INSERT INTO calls (received_at, caller, caller_sha256, dialed, kind, status, updated_at) VALUES (1, '', '', '', 'pool', 'lost', 1)"
+                )
+            }
+        }
+    }
+
     @Test func statusWithoutMigratingShowsPending() throws {
         let dir = try TempDir()
         var options = Helpline.Options()

@@ -222,6 +222,34 @@ struct RoutingStoreTests {
         #expect(try !f.helpline.route(to: f.helplineNumber, from: "3035550123").sticky)
     }
 
+    @Test("a repeat caller across a month boundary goes back to the provider of their latest answered call, whichever key hashed it")
+    func repeatCallerAcrossKeys() throws {
+        let f = try RoutingFixture(start: "2026-11-29T12:00:00-05:00")
+        let first = try f.helpline.route(to: f.helplineNumber, from: "3035550123")
+        let firstProvider = try #require(first.provider?.id)
+        try f.helpline.answered(callID: first.callID)
+        try f.helpline.ended(callID: first.callID)
+        // December: a new month's key. The first provider is away, so another one answers.
+        f.clock.advance(seconds: 86_400 * 3)
+        _ = try f.helpline.pauseProvider(id: firstProvider)
+        let second = try f.helpline.route(to: f.helplineNumber, from: "3035550123")
+        let secondProvider = try #require(second.provider?.id)
+        #expect(secondProvider != firstProvider)
+        try f.helpline.answered(callID: second.callID)
+        try f.helpline.ended(callID: second.callID)
+        _ = try f.helpline.resumeProvider(id: firstProvider)
+        // Both calls are in the window, under two keys: the later one decides.
+        f.clock.advance(seconds: 3600)
+        let third = try f.helpline.route(to: f.helplineNumber, from: "3035550123")
+        #expect(third.sticky)
+        #expect(third.provider?.id == secondProvider)
+        // With the second provider away, the caller goes back to the first (November's key).
+        _ = try f.helpline.pauseProvider(id: secondProvider)
+        try f.helpline.noAnswer(callID: third.callID)
+        let fourth = try f.helpline.route(to: f.helplineNumber, from: "3035550123")
+        #expect(fourth.provider?.id != secondProvider)
+    }
+
     @Test("caller state comes from telephony, else the area code")
     func callerState() throws {
         let f = try RoutingFixture(bFields: ["states": "NY"])

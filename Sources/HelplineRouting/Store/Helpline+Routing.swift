@@ -238,14 +238,23 @@ extension Helpline {
         let since = when.epochMilliseconds - Int64(windowDays) * 86_400_000
         // The caller's hash under each month's key the window touches.
         let hashes = try CallerKeys.hashes(caller.e164, from: Date(epochMilliseconds: since), to: when, db: db)
-        return try Int64.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    SELECT answered_provider_id FROM calls INDEXED BY calls_repeat_answered
-                    WHERE \(CallerKeys.inList("caller_sha256", hashes.count)) AND helpline_id = ? AND received_at >= ? AND received_at <= ?
-                        AND answered_provider_id IS NOT NULL
-                    ORDER BY received_at DESC LIMIT 1
-                    """), arguments: StatementArguments(hashes) + [helplineID, since, when.epochMilliseconds])
+        // One index probe per key (an IN list would make SQLite build a temporary table for the
+        // values on every call); the latest answered call under any of them wins.
+        var latest: (at: Int64, provider: Int64)?
+        for hash in hashes {
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT received_at, answered_provider_id FROM calls INDEXED BY calls_repeat_answered
+                        WHERE caller_sha256 = ? AND helpline_id = ? AND received_at >= ? AND received_at <= ?
+                            AND answered_provider_id IS NOT NULL
+                        ORDER BY received_at DESC LIMIT 1
+                        """), arguments: [hash, helplineID, since, when.epochMilliseconds])
+            if let row, let at: Int64 = row[0], let provider: Int64 = row[1], at > latest?.at ?? .min {
+                latest = (at, provider)
+            }
+        }
+        return latest?.provider
     }
 
     /// The helpline's stored rotation. The text is read every time (other processes move it), but

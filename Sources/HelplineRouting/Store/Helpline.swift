@@ -112,6 +112,9 @@ public final class Helpline: Sendable {
         let synchronous = options.durability == .full ? "FULL" : "NORMAL"
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            // Group commit gives each call a savepoint, and SQLite copies every page a call
+            // changes into the sub-journal: kept in memory, not spilled to a temporary file.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         do {
             if options.singleConnection {

@@ -105,6 +105,12 @@ enum Migrator {
                     let again = Set(try check(db, path: path).map(\.version))
                     if again.contains(migration.version) { return .commit }
                     try db.execute(sql: migration.sql)
+                    // A migration that edits the schema's text directly (SQLite's procedure for
+                    // changing a constraint in place) must tell other open connections to reparse.
+                    if migration.sql.contains("writable_schema") {
+                        let cookie = try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
+                        try db.execute(sql: "PRAGMA schema_version = \(cookie + 1)")
+                    }
                     if try Bool.fetchOne(db, sql: "SELECT 1 FROM sqlite_master WHERE name = 'config_changes'") ?? false {
                         try ConfigHistory.seal(db, source: "migration \(migration.name)")
                     }
