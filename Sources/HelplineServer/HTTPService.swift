@@ -192,6 +192,16 @@ final class HTTPService: HTTPResponder, Sendable {
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
     }
 
+    /// A route-shaped answer: the same bytes as the generic encoder, written by hand (it runs
+    /// for every call and every failed offer).
+    static func json(_ status: HTTPResponse.Status, _ value: RouteResult) -> Response {
+        var body = ByteBuffer(string: value.compactJSON)
+        body.writeStaticString("\n")
+        return Response(status: status, headers: Self.jsonHeaders, body: .init(byteBuffer: body))
+    }
+
+    private static let jsonHeaders: HTTPFields = [.contentType: "application/json"]
+
     private static let utc = TimeZone(identifier: "UTC") ?? .current
 
     static func errorResponse(_ f: HTTPFailure) -> Response {
