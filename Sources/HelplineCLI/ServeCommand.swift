@@ -58,6 +58,7 @@ struct ServeCommand: ParsableCommand {
         var options = try settings.options(migrate: true, create: false)
         options.singleConnection = false
         options.groupCommit = true
+        options.backgroundCheckpoint = true
         options.changeSource = "helpline serve"
         let request = ServeRequest(
             listen: listen, publicURL: publicUrl, maxInflight: maxInflight, drainTimeout: drainTimeout,

@@ -23,6 +23,7 @@ func measureServe(_ run: BenchRun) throws {
     // The library, in-process: as many threads as the server has database threads.
     var options = Helpline.Options()
     options.groupCommit = true
+    options.backgroundCheckpoint = true
     options.busyTimeout = 1
     let library = try Helpline(path: db, options: options)
     let routed = Counter()

@@ -125,4 +125,39 @@ struct TelephonyStoreTests {
         #expect(try h.verifyConsent().isIntact)
         #expect(try h.doctor().checks.allSatisfy(\.ok))
     }
+
+    /// The database file's size after routing 40 calls, and whether every WAL page reached it.
+    static func routeAndWatchTheFile(backgroundCheckpoint: Bool) throws -> (grew: Bool, before: Int, after: Int) {
+        let dir = try TempDir()
+        var options = Helpline.Options()
+        options.groupCommit = true
+        options.backgroundCheckpoint = backgroundCheckpoint
+        options.defaultTimeZone = try TimeZone(iana: "America/New_York")
+        let path = dir.path("c.sqlite")
+        let h = try Helpline(path: path, options: options)
+        for n in 1...3 { try h.addProvider(fields: ProviderFields(["name": "P\(n)", "phone": "30355501\(n)0"])) }
+        try h.addHelplineNumber(try phone("8009151270"))
+        // Settle: with the option on, what setup wrote is copied in before the count starts.
+        Thread.sleep(forTimeInterval: 0.3)
+        func size() -> Int { ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int) ?? -1 }
+        let before = size()
+        // 40 calls are a few hundred WAL pages: under SQLite's own 1,000-page threshold.
+        for i in 0..<40 { _ = try h.route(to: "8009151270", from: "21255501\(10 + i)") }
+        var after = size()
+        let deadline = Date().addingTimeInterval(1)
+        while after == before, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+            after = size()
+        }
+        return (after > before, before, after)
+    }
+
+    @Test("background checkpoint: the WAL reaches the database file without a commit crossing SQLite's threshold")
+    func backgroundCheckpoint() throws {
+        let on = try Self.routeAndWatchTheFile(backgroundCheckpoint: true)
+        #expect(on.grew, "\(on)")
+        // Without it, those pages wait in the WAL for the 1,000-page checkpoint.
+        let off = try Self.routeAndWatchTheFile(backgroundCheckpoint: false)
+        #expect(!off.grew, "\(off)")
+    }
 }
