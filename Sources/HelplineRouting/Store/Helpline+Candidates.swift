@@ -122,7 +122,9 @@ extension Helpline {
     /// current second exactly from the attempts. Otherwise (a backdated call) every ringing offer
     /// made by then is read from the attempts. No ring timeout is near an hour (600 s at most),
     /// so either range stops an hour ahead: a call dated in the past never scans every later offer
-    /// whose events were lost. Rows are counted here, not by SQL's GROUP BY, which would sort them.
+    /// whose events were lost. The table is summed by SQL (its key starts with the provider, so
+    /// GROUP BY needs no sort); offers read from the attempts are counted here, since grouping
+    /// rows that come in deadline order would make SQLite sort them.
     static func liveCalls(at ms: Int64, latestOffer: Int64, maxCallLength: Double, db: Database) throws -> [Int64: Int] {
         var counts: [Int64: Int] = [:]
         let second = ms / 1000
@@ -130,7 +132,8 @@ extension Helpline {
             let buckets = try Row.fetchCursor(
                 db.cachedStatement(
                     sql: """
-                        SELECT provider_id, n FROM ringing_by_second WHERE deadline_s > ? AND deadline_s <= ? + 3600
+                        SELECT provider_id, sum(n) FROM ringing_by_second WHERE deadline_s > ? AND deadline_s <= ? + 3600
+                        GROUP BY provider_id
                         """), arguments: [second, second])
             while let row = try buckets.next() { counts[row[0], default: 0] += row[1] }
             let boundary = try Int64.fetchCursor(
