@@ -5,8 +5,9 @@ import HelplineRouting
     import Glibc
 #endif
 
-/// serve_routes_per_s, serve_route_p99_ms, serve_library_routes_per_s, serve_vs_library_ratio and
-/// serve_healthz_p99_ms_under_lock: `helpline serve` under wrk (200 connections, 10 s of
+/// serve_routes_per_s, serve_route_p99_ms, serve_library_routes_per_s, serve_vs_library_ratio,
+/// serve_healthz_p99_ms_under_lock and serve_open_RATE_per_s_p99_ms (and _2xx_share) at 1,000,
+/// 2,000 and 3,000 routes/s: `helpline serve` under wrk (200 connections, 10 s of
 /// `POST /v1/calls` on loopback, the load generator sharing the two cores, the server with its
 /// default settings), against the same routes through the library in this process, with the same
 /// options (a pool, group commit, as many threads as requests the server admits).
@@ -50,22 +51,10 @@ func measureServe(_ run: BenchRun) throws {
         return
     }
 
-    // The server, on a free port, logging as it does in production (to a file here). It admits
-    // all 200 connections (--max-inflight 256), so this measures HTTP and routing, not shedding:
-    // `--max-inflight 64` (the default) measures wrk's flood of immediate resends after each 503.
+    // The server under wrk's closed loop: 200 connections, each asking again as soon as it hears back.
     let token = "bench-\(getpid())"
-    let log = "\(run.work)/serve.log"
-    let server = try Measure.spawn(
-        run.helplineBin, ["serve", "--db", db, "--listen", "127.0.0.1:0"] + ["--max-inflight", option("--max-inflight") ?? "256"],
-        env: ["HELPLINE_API_TOKEN": token], stderrTo: log)
-    defer {
-        kill(server, SIGTERM)
-        var status: Int32 = 0
-        waitpid(server, &status, 0)
-    }
-    guard let port = waitForPort(log: log) else {
-        throw BenchError.failed("serve did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
-    }
+    let (server, port) = try startServer(run, db: db, token: token, log: "\(run.work)/serve.log")
+    defer { stopServer(server) }
     let script = "\(run.work)/calls.lua"
     try """
     local n = 0
@@ -85,6 +74,23 @@ func measureServe(_ run: BenchRun) throws {
     emit("serve_library_routes_per_s", libraryPerS, digits: 0)
     emit("serve_vs_library_ratio", servePerS / libraryPerS)
 
+    // 200 connections, open loop: a fixed call rate, latency from each request's scheduled
+    // time (see OpenLoad). Each rate gets a fresh database and server, so no phase routes
+    // while the offers of the one before ring out.
+    for rate in [1000, 2000, 3000] {
+        let openDB = "\(run.work)/serve-open-\(rate).sqlite"
+        _ = try BenchSetup.build(path: openDB)
+        let (openServer, openPort) = try startServer(run, db: openDB, token: token, log: "\(run.work)/serve-open-\(rate).log")
+        defer { stopServer(openServer) }
+        let open = OpenLoad(rate: Double(rate), connections: 200, seconds: run.quick ? 6 : 10).run(port: openPort, token: token) { n in
+            let caller = String(format: "+1%03d%03d%04d", 212 + (n % 7) * 100, 200 + (n * 7919) % 700, (n * 104_729) % 10_000)
+            return "to=\(BenchSetup.helplineNumber)&from=" + caller.replacingOccurrences(of: "+", with: "%2B")
+        }
+        note("open loop \(rate)/s: \(open.sent) sent, \(open.ok) 2xx, \(open.failed) failed, p50 \(String(format: "%.1f", open.p50ms)) ms")
+        emit("serve_open_\(rate)_per_s_p99_ms", open.p99ms, digits: 1)
+        emit("serve_open_\(rate)_per_s_2xx_share", open.sent > 0 ? Double(open.ok) / Double(open.sent) : .nan)
+    }
+
     // /healthz while another process holds the write lock and 200 connections of routes wait on it.
     let holder = try Measure.spawnHoldingLock(run.sqlite3Bin, db: db)
     let background = try Measure.spawn(
@@ -96,6 +102,27 @@ func measureServe(_ run: BenchRun) throws {
     waitpid(background, &status, 0)
     holder.release()
     emit("serve_healthz_p99_ms_under_lock", health.p99ms, digits: 2)
+}
+
+/// Starts `helpline serve` on a free port, logging as in production (to a file here). It
+/// admits all 200 connections (--max-inflight 256), so loads measure HTTP and routing, not
+/// shedding: `--max-inflight 64` (the default) measures wrk's flood of resends after each 503.
+func startServer(_ run: BenchRun, db: String, token: String, log: String) throws -> (pid: pid_t, port: Int) {
+    let server = try Measure.spawn(
+        run.helplineBin, ["serve", "--db", db, "--listen", "127.0.0.1:0"] + ["--max-inflight", option("--max-inflight") ?? "256"],
+        env: ["HELPLINE_API_TOKEN": token], stderrTo: log)
+    guard let port = waitForPort(log: log) else {
+        stopServer(server)
+        throw BenchError.failed("serve did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+    }
+    return (server, port)
+}
+
+/// Stops a server by its pid and waits for it to drain and exit.
+func stopServer(_ pid: pid_t) {
+    kill(pid, SIGTERM)
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
 }
 
 /// A count shared by threads.
