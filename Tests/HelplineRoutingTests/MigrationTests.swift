@@ -137,7 +137,8 @@ struct MigrationTests {
                 let pattern = #"\("# + column + " = '[^']*'( OR " + column + #" = '[^']*')+\)"#
                 let range = try #require(sql.range(of: pattern, options: .regularExpression), "\(table).\(column)")
                 let check = String(sql[range]).replacingOccurrences(of: column, with: "?1")
-                for value in values + values.map { $0.uppercased() } + values.map { $0 + " " } + ["", "other"] {
+                let probes = values + values.map { $0.uppercased() } + values.map { $0 + " " } + ["", "other"]
+                for value in probes {
                     let passes = try Bool.fetchOne(db, sql: "SELECT coalesce(\(check), 1)", arguments: [value])
                     #expect(passes == values.contains(value), "\(table).\(column) = '\(value)'")
                 }

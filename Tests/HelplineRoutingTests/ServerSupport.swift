@@ -22,7 +22,7 @@ final class ServerProcess: @unchecked Sendable {
     ///   - arguments: more `serve` options.
     init(db: String, dir: TempDir, twilio: Bool = true, arguments: [String] = [], env: [String: String] = [:]) throws {
         logURL = dir.url.appendingPathComponent("serve-\(UUID().uuidString.prefix(6)).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process.executableURL = CLI.binary
         process.arguments = ["serve", "--db", db, "--listen", "127.0.0.1:0", "--public-url", Self.publicURL] + arguments
         var environment = ProcessInfo.processInfo.environment
