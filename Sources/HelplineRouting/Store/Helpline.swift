@@ -68,7 +68,7 @@ public final class Helpline: Sendable {
         /// one fsync. For services that write from many threads at once; a lone writer gains nothing.
         public var groupCommit = false
         /// Copy the write-ahead log into the database from a thread of its own (a PASSIVE
-        /// checkpoint every 50 ms) instead of inside the commit that crosses SQLite's threshold.
+        /// checkpoint every 250 ms) instead of inside the commit that crosses SQLite's threshold.
         /// With group commit, that commit is the one every caller waits on. For services; a
         /// one-shot process has nothing to gain from a thread.
         public var backgroundCheckpoint = false
