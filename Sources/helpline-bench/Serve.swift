@@ -28,7 +28,7 @@ func measureServe(_ run: BenchRun) throws {
     options.busyTimeout = 1
     let library = try Helpline(path: db, options: options)
     let routed = Counter()
-    let deadline = Measure.now() + Double(seconds)
+    let deadline = Measure.now() + (option("--only") == "serve-cycles" ? 0 : Double(seconds))
     // Threads of their own: concurrentPerform would run only one per core, and group commit
     // needs writers waiting together, as the server's database threads do.
     let group = DispatchGroup()
@@ -48,6 +48,30 @@ func measureServe(_ run: BenchRun) throws {
     // `--only serve-library` stops here, for profiling the library's side alone.
     if option("--only") == "serve-library" {
         emit("serve_library_routes_per_s", libraryPerS, digits: 0)
+        return
+    }
+    // What a SIP proxy sends per answered call: the route, `answered` and `ended`, each a write.
+    if option("--only") == "serve-cycles" {
+        let cycles = Counter()
+        let end = Measure.now() + 5
+        let cycleGroup = DispatchGroup()
+        for worker in 0..<threads {
+            cycleGroup.enter()
+            Thread {
+                var n = 50_000_000 + worker * 1_000_000
+                while Measure.now() < end {
+                    if let r = try? library.route(to: BenchSetup.helplineNumber, from: BenchSetup.caller(n)), r.outcome == .offer,
+                        (try? library.answered(callID: r.callID)) != nil, (try? library.ended(callID: r.callID)) != nil
+                    {
+                        cycles.add()
+                    }
+                    n += 1
+                }
+                cycleGroup.leave()
+            }.start()
+        }
+        cycleGroup.wait()
+        emit("serve_library_call_cycles_per_s", Double(cycles.value) / 5, digits: 0)
         return
     }
 

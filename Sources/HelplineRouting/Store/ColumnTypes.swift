@@ -44,16 +44,9 @@ enum ColumnTypes {
     static func check(_ table: String, filter: String? = nil, arguments: StatementArguments = [], db: Database) throws {
         let columns = try columns(of: table, db: db)
         guard !columns.isEmpty else { return }
-        let wrong = columns.map { c in
-            "(typeof(\"\(c.name)\") NOT IN ('null', '\(c.type == "INTEGER" ? "integer" : "text")'))"
-        }
-        let typeofs = columns.map { "typeof(\"\($0.name)\")" }.joined(separator: ", ")
-        let condition = (filter.map { "(\($0)) AND " } ?? "") + "(" + wrong.joined(separator: " OR ") + ")"
         guard
-            // Cached: the call events run the same check on every event.
-            let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT \(try rowName(of: table, db: db)), \(typeofs) FROM \"\(table)\" WHERE \(condition) LIMIT 1"),
-                arguments: arguments)
+            // Cached, SQL text and statement: the call events run the same checks on every event.
+            let row = try Row.fetchOne(db.cachedStatement(sql: try checkSQL(table, filter: filter, columns: columns, db: db)), arguments: arguments)
         else { return }
         let rowid: Int64 = (row[0] as Int64?) ?? 0
         for (i, c) in columns.enumerated() {
@@ -62,6 +55,22 @@ enum ColumnTypes {
                 throw StoreError.badValue(path: "", table: table, row: rowid, column: c.name, found: found, expected: c.type.lowercased())
             }
         }
+    }
+
+    /// The SQL of a check, built once per table and filter.
+    private static let checkSQLs = Locked<[String: String]>([:])
+
+    private static func checkSQL(_ table: String, filter: String?, columns: [(name: String, type: String)], db: Database) throws -> String {
+        let key = table + "\u{0}" + (filter ?? "")
+        if let known = checkSQLs.withLock({ $0[key] }) { return known }
+        let wrong = columns.map { c in
+            "(typeof(\"\(c.name)\") NOT IN ('null', '\(c.type == "INTEGER" ? "integer" : "text")'))"
+        }
+        let typeofs = columns.map { "typeof(\"\($0.name)\")" }.joined(separator: ", ")
+        let condition = (filter.map { "(\($0)) AND " } ?? "") + "(" + wrong.joined(separator: " OR ") + ")"
+        let sql = "SELECT \(try rowName(of: table, db: db)), \(typeofs) FROM \"\(table)\" WHERE \(condition) LIMIT 1"
+        checkSQLs.withLock { $0[key] = sql }
+        return sql
     }
 
     /// Tables whose rows are evidence: a person corrects them, never `doctor --repair`.

@@ -214,11 +214,28 @@ struct StoredDecision {
 
 extension DecisionJSON {
     static func parseIDs(_ text: String) -> [Int64] {
-        (try? JSONDecoder().decode([Int64].self, from: Data(text.utf8))) ?? []
+        if let ids = CompactReader.intList(text) { return ids }
+        return (try? JSONDecoder().decode([Int64].self, from: Data(text.utf8))) ?? []
     }
 
     /// Reads compact verdicts back, computing each share from the decision's top tier and its weight.
     static func parseVerdicts(_ text: String, topTier: Int?, tierWeight: Int?) -> [Verdict] {
+        // Every event reads its call's verdicts back: the exact form `verdicts` writes is read
+        // byte by byte; anything else (a hand-edited row) goes through the general parser.
+        if let items = CompactReader.verdicts(text) {
+            return items.map { item in
+                if let reason = item.reason {
+                    return Verdict(providerID: item.id, tier: item.tier, reason: ExclusionReason(rawValue: reason), share: nil)
+                }
+                let share = item.tier == topTier && (tierWeight ?? 0) > 0 ? Double(item.weight) / Double(tierWeight ?? 1) : 0
+                return Verdict(providerID: item.id, tier: item.tier, reason: nil, share: share, weight: item.weight)
+            }
+        }
+        return parseVerdictsSlowly(text, topTier: topTier, tierWeight: tierWeight)
+    }
+
+    /// `parseVerdicts` through JSONSerialization: any valid JSON of the same shape.
+    static func parseVerdictsSlowly(_ text: String, topTier: Int?, tierWeight: Int?) -> [Verdict] {
         guard let items = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[Any]] else { return [] }
         return items.compactMap { item in
             guard item.count == 3, let id = (item[0] as? NSNumber)?.int64Value, let tier = (item[1] as? NSNumber)?.intValue else {
@@ -231,5 +248,92 @@ extension DecisionJSON {
             let share = tier == topTier && (tierWeight ?? 0) > 0 ? Double(weight) / Double(tierWeight ?? 1) : 0
             return Verdict(providerID: id, tier: tier, reason: nil, share: share, weight: weight)
         }
+    }
+}
+
+/// Reads back the compact forms `DecisionJSON` writes: integer lists and verdict triples, with no
+/// spaces. Returns nil at the first byte out of that form, so callers can fall back to a JSON parser.
+enum CompactReader {
+    struct Item {
+        var id: Int64
+        var tier: Int
+        var reason: String?
+        var weight: Int
+    }
+
+    private struct Cursor {
+        let bytes: [UInt8]
+        var i = 0
+        mutating func take(_ b: UInt8) -> Bool {
+            guard i < bytes.count, bytes[i] == b else { return false }
+            i += 1
+            return true
+        }
+        var next: UInt8? { i < bytes.count ? bytes[i] : nil }
+        mutating func int() -> Int64? {
+            var negative = false
+            if next == UInt8(ascii: "-") {
+                negative = true
+                i += 1
+            }
+            var value: Int64 = 0
+            var digits = 0
+            let first = i
+            while let b = next, b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") {
+                let (m, o1) = value.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(Int64(b - UInt8(ascii: "0")))
+                if o1 || o2 { return nil }
+                value = a
+                digits += 1
+                i += 1
+            }
+            // JSON has no leading zeros: "01" is not a number there, so not here either.
+            if digits > 1 && bytes[first] == UInt8(ascii: "0") { return nil }
+            return digits > 0 ? (negative ? -value : value) : nil
+        }
+        /// A string of plain characters (no escapes), as reasons are written.
+        mutating func plainString() -> String? {
+            guard take(UInt8(ascii: "\"")) else { return nil }
+            let start = i
+            while let b = next, b != UInt8(ascii: "\""), b != UInt8(ascii: "\\"), b >= 0x20 { i += 1 }
+            guard take(UInt8(ascii: "\"")) else { return nil }
+            return String(decoding: bytes[start..<(i - 1)], as: UTF8.self)
+        }
+    }
+
+    /// `[1,2,3]` (or `[]`).
+    static func intList(_ text: String) -> [Int64]? {
+        var c = Cursor(bytes: Array(text.utf8))
+        guard c.take(UInt8(ascii: "[")) else { return nil }
+        var out: [Int64] = []
+        if c.take(UInt8(ascii: "]")) { return c.next == nil ? out : nil }
+        repeat {
+            guard let v = c.int() else { return nil }
+            out.append(v)
+        } while c.take(UInt8(ascii: ","))
+        return c.take(UInt8(ascii: "]")) && c.next == nil ? out : nil
+    }
+
+    /// `[[id,tier,weight],[id,tier,"reason"],...]` (or `[]`).
+    static func verdicts(_ text: String) -> [Item]? {
+        var c = Cursor(bytes: Array(text.utf8))
+        guard c.take(UInt8(ascii: "[")) else { return nil }
+        var out: [Item] = []
+        if c.take(UInt8(ascii: "]")) { return c.next == nil ? out : nil }
+        repeat {
+            guard c.take(UInt8(ascii: "[")), let id = c.int(), c.take(UInt8(ascii: ",")), let tier = c.int(), c.take(UInt8(ascii: ","))
+            else { return nil }
+            var item = Item(id: id, tier: Int(tier), reason: nil, weight: 0)
+            if c.next == UInt8(ascii: "\"") {
+                guard let reason = c.plainString() else { return nil }
+                item.reason = reason
+            } else {
+                guard let weight = c.int() else { return nil }
+                item.weight = Int(weight)
+            }
+            guard c.take(UInt8(ascii: "]")) else { return nil }
+            out.append(item)
+        } while c.take(UInt8(ascii: ","))
+        return c.take(UInt8(ascii: "]")) && c.next == nil ? out : nil
     }
 }

@@ -21,7 +21,8 @@ extension Helpline {
         let end = date.next.start(in: zone).epochMilliseconds
         return try read { db in
             try Int64.fetchAll(
-                db, sql: "SELECT id FROM calls WHERE received_at >= ? AND received_at < ? ORDER BY received_at, id", arguments: [start, end]
+                db.cachedStatement(sql: "SELECT id FROM calls WHERE received_at >= ? AND received_at < ? ORDER BY received_at, id"),
+                arguments: [start, end]
             ).map { try Self.fetchCall($0, db: db) }
         }
     }
@@ -89,9 +90,10 @@ extension Helpline {
         let decision = try StoredDecision.fetch(callID: callID, attempt: nil, db: db)
         let planned = decision.fallbacks
         let tried = Set(call.attempts.map(\.providerID))
-        let callback = try Row.fetchOne(db, sql: "SELECT id, reason FROM callbacks WHERE call_id = ?", arguments: [callID])
+        let callback = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, reason FROM callbacks WHERE call_id = ?"), arguments: [callID])
         let consent = try Row.fetchOne(
-            db, sql: "SELECT seq, terms_version, terms_sha256 FROM consent_records WHERE call_id = ? AND kind = 'consent' ORDER BY seq LIMIT 1",
+            db.cachedStatement(
+                sql: "SELECT seq, terms_version, terms_sha256 FROM consent_records WHERE call_id = ? AND kind = 'consent' ORDER BY seq LIMIT 1"),
             arguments: [callID])
         var provider: RouteResult.OfferedProvider?
         var outcome: RouteResult.Outcome = .callback
@@ -108,7 +110,7 @@ extension Helpline {
                 let p = try fetchProvider(current.providerID, db: db)
                 let ringMs =
                     try Int64.fetchOne(
-                        db, sql: "SELECT ring_deadline - offered_at FROM attempts WHERE call_id = ? AND seq = ?",
+                        db.cachedStatement(sql: "SELECT ring_deadline - offered_at FROM attempts WHERE call_id = ? AND seq = ?"),
                         arguments: [callID, current.seq]) ?? 20_000
                 provider = RouteResult.OfferedProvider(
                     id: p.id, name: p.name, phone: p.phone, sipURI: p.sipURI, ringTimeoutSeconds: Int(ringMs / 1000))
@@ -133,13 +135,13 @@ extension Helpline {
         for table in ["calls", "attempts", "routing_decisions", "callbacks", "consent_records"] {
             try ColumnTypes.check(table, filter: table == "calls" ? "id = ?" : "call_id = ?", arguments: [id], db: db)
         }
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM calls WHERE id = ?", arguments: [id]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM calls WHERE id = ?"), arguments: [id]) else {
             throw StoreError.notFound(kind: "call", id: String(id))
         }
         let decision = try StoredDecision.fetch(callID: id, db: db)
-        let callback = try Row.fetchOne(db, sql: "SELECT id, status FROM callbacks WHERE call_id = ?", arguments: [id])
+        let callback = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, status FROM callbacks WHERE call_id = ?"), arguments: [id])
         let consent = try Row.fetchOne(
-            db, sql: "SELECT seq, terms_version FROM consent_records WHERE call_id = ? AND kind = 'consent' ORDER BY seq LIMIT 1",
+            db.cachedStatement(sql: "SELECT seq, terms_version FROM consent_records WHERE call_id = ? AND kind = 'consent' ORDER BY seq LIMIT 1"),
             arguments: [id])
         func date(_ column: String) -> Date? { (row[column] as Int64?).map(Date.init(epochMilliseconds:)) }
         return CallRecord(

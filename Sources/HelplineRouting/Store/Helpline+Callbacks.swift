@@ -23,8 +23,7 @@ extension Helpline {
         let when = try eventTime(time)
         if let honeypot, honeypot != honeypotDefault {
             try write { db in
-                try db.execute(
-                    sql: "INSERT INTO rejected_requests (at, reason, detail) VALUES (?, 'honeypot-changed', ?)",
+                try db.cachedStatement(sql: "INSERT INTO rejected_requests (at, reason, detail) VALUES (?, 'honeypot-changed', ?)").execute(
                     arguments: [when.epochMilliseconds, "honeypot of \(honeypot.utf8.count) bytes"])
             }
             logger.notice("callback request rejected: honeypot changed")
@@ -97,9 +96,9 @@ extension Helpline {
                     "provider \(providerID) is not a member of the callback's helpline",
                     hint: "complete it with one of providers \(members.map(String.init).joined(separator: ", "))")
             }
-            try db.execute(
-                sql: "UPDATE callbacks SET status = 'returned', returned_by = ?, closed_at = ? WHERE id = ?",
-                arguments: [providerID, when.epochMilliseconds, id])
+            try db.cachedStatement(sql: "UPDATE callbacks SET status = 'returned', returned_by = ?, closed_at = ? WHERE id = ?").execute(arguments: [
+                providerID, when.epochMilliseconds, id,
+            ])
             return try Self.fetchCallback(id, db: db)
         }
     }
@@ -114,14 +113,15 @@ extension Helpline {
             let callback = try Self.fetchCallback(id, db: db)
             if callback.status == .abandoned { return callback }
             guard callback.status == .pending else { throw RoutingError.callbackClosed(id: id, status: callback.status.rawValue) }
-            try db.execute(
-                sql: "UPDATE callbacks SET status = 'abandoned', closed_at = ? WHERE id = ?", arguments: [when.epochMilliseconds, id])
+            try db.cachedStatement(sql: "UPDATE callbacks SET status = 'abandoned', closed_at = ? WHERE id = ?").execute(arguments: [
+                when.epochMilliseconds, id,
+            ])
             return try Self.fetchCallback(id, db: db)
         }
     }
 
     static func fetchCallback(_ id: Int64, db: Database) throws -> Callback {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM callbacks WHERE id = ?", arguments: [id]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM callbacks WHERE id = ?"), arguments: [id]) else {
             throw StoreError.notFound(kind: "callback", id: String(id))
         }
         return try callback(row: row)

@@ -36,20 +36,20 @@ extension Helpline {
             case (.ringing, nil) where current.seq == latest.seq:
                 try Self.requireNotBefore(when, current.offeredAt, callID: callID, event: "answered", what: "attempt \(current.seq) was offered")
                 let ms = when.epochMilliseconds
-                try db.execute(
-                    sql: "UPDATE attempts SET outcome = 'answered', answered_at = ? WHERE call_id = ? AND seq = ?",
+                try db.cachedStatement(sql: "UPDATE attempts SET outcome = 'answered', answered_at = ? WHERE call_id = ? AND seq = ?").execute(
                     arguments: [ms, callID, current.seq])
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         UPDATE calls SET status = 'connected', answered_at = ?, answered_provider_id = ?, answered_seq = ?, updated_at = ?
                         WHERE id = ?
-                        """,
-                    arguments: [ms, current.providerID, current.seq, ms, callID])
-                try db.execute(
+                        """
+                ).execute(arguments: [ms, current.providerID, current.seq, ms, callID])
+                try db.cachedStatement(
                     sql: """
                         INSERT INTO provider_live (provider_id, unanswered_in_a_row) VALUES (?, 0)
                         ON CONFLICT (provider_id) DO UPDATE SET unanswered_in_a_row = 0
-                        """, arguments: [current.providerID])
+                        """
+                ).execute(arguments: [current.providerID])
             default:
                 throw RoutingError.conflictingEvent(
                     callID: callID, event: "answered",
@@ -126,22 +126,23 @@ extension Helpline {
             }
             switch call.status {
             case .connected:
-                try db.execute(
-                    sql: "UPDATE attempts SET ended_at = ? WHERE call_id = ? AND outcome = 'answered' AND ended_at IS NULL",
-                    arguments: [ms, callID])
-                try db.execute(sql: "UPDATE calls SET status = 'ended', ended_at = ?, updated_at = ? WHERE id = ?", arguments: [ms, ms, callID])
+                try db.cachedStatement(sql: "UPDATE attempts SET ended_at = ? WHERE call_id = ? AND outcome = 'answered' AND ended_at IS NULL")
+                    .execute(arguments: [ms, callID])
+                try db.cachedStatement(sql: "UPDATE calls SET status = 'ended', ended_at = ?, updated_at = ? WHERE id = ?").execute(arguments: [
+                    ms, ms, callID,
+                ])
             case .ringing:
                 if let current = call.latestAttempt, current.outcome == nil {
-                    try db.execute(
-                        sql: "UPDATE attempts SET outcome = 'failed', ended_at = ? WHERE call_id = ? AND seq = ?",
+                    try db.cachedStatement(sql: "UPDATE attempts SET outcome = 'failed', ended_at = ? WHERE call_id = ? AND seq = ?").execute(
                         arguments: [ms, callID, current.seq])
                 }
                 try self.queueCallbackForCall(call, reason: .callerHungUp, at: when, db: db)
-                try db.execute(sql: "UPDATE calls SET ended_at = ?, updated_at = ? WHERE id = ?", arguments: [ms, ms, callID])
+                try db.cachedStatement(sql: "UPDATE calls SET ended_at = ?, updated_at = ? WHERE id = ?").execute(arguments: [ms, ms, callID])
             default:
                 // ended, callback or unroutable: the phone leg is over; record the first end time only.
-                try db.execute(
-                    sql: "UPDATE calls SET ended_at = coalesce(ended_at, ?), updated_at = ? WHERE id = ?", arguments: [ms, ms, callID])
+                try db.cachedStatement(sql: "UPDATE calls SET ended_at = coalesce(ended_at, ?), updated_at = ? WHERE id = ?").execute(arguments: [
+                    ms, ms, callID,
+                ])
             }
             return try Self.fetchCall(callID, db: db)
         }
@@ -181,11 +182,11 @@ extension Helpline {
             let cutoff = when.epochMilliseconds - Int64(grace * 1000)
             // The partial index holds only attempts still ringing, so this reads the stale ones alone.
             let stale = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT call_id, seq FROM attempts INDEXED BY attempts_ringing
-                    WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline < ? ORDER BY ring_deadline LIMIT 1000
-                    """, arguments: [cutoff])
+                db.cachedStatement(
+                    sql: """
+                        SELECT call_id, seq FROM attempts INDEXED BY attempts_ringing
+                        WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline < ? ORDER BY ring_deadline LIMIT 1000
+                        """), arguments: [cutoff])
             var closed: [Int64] = []
             for row in stale {
                 let callID: Int64 = row["call_id"]
@@ -193,8 +194,7 @@ extension Helpline {
                 let call = try Self.callState(callID, db: db)
                 guard call.status == .ringing, let attempt = call.latestAttempt, attempt.seq == seq, attempt.outcome == nil else {
                     // An older attempt left open (an edit by hand): close it without moving the call.
-                    try db.execute(
-                        sql: "UPDATE attempts SET outcome = 'no-answer', ended_at = ? WHERE call_id = ? AND seq = ?",
+                    try db.cachedStatement(sql: "UPDATE attempts SET outcome = 'no-answer', ended_at = ? WHERE call_id = ? AND seq = ?").execute(
                         arguments: [when.epochMilliseconds, callID, seq])
                     continue
                 }
@@ -229,23 +229,23 @@ extension Helpline {
     /// auto-pauses the provider when the run reaches its limit.
     private func failAttempt(call: CallState, attempt: AttemptRecord, failure: AttemptFailure, at when: Date, db: Database) throws {
         let ms = when.epochMilliseconds
-        try db.execute(
-            sql: "UPDATE attempts SET outcome = ?, ended_at = ? WHERE call_id = ? AND seq = ?",
-            arguments: [failure.rawValue, ms, call.id, attempt.seq])
+        try db.cachedStatement(sql: "UPDATE attempts SET outcome = ?, ended_at = ? WHERE call_id = ? AND seq = ?").execute(arguments: [
+            failure.rawValue, ms, call.id, attempt.seq,
+        ])
         guard failure != .failed else { return }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO provider_live (provider_id, unanswered_in_a_row) VALUES (?, 1)
                 ON CONFLICT (provider_id) DO UPDATE SET unanswered_in_a_row = unanswered_in_a_row + 1
-                """, arguments: [attempt.providerID])
+                """
+        ).execute(arguments: [attempt.providerID])
         let run =
             try Int.fetchOne(
-                db, sql: "SELECT unanswered_in_a_row FROM provider_live WHERE provider_id = ?", arguments: [attempt.providerID]) ?? 0
+                db.cachedStatement(sql: "SELECT unanswered_in_a_row FROM provider_live WHERE provider_id = ?"), arguments: [attempt.providerID]) ?? 0
         let provider = try Self.fetchProvider(attempt.providerID, db: db)
         if let limit = provider.autoPauseAfter, run >= limit, provider.status == .active {
             try ConfigHistory.seal(db, source: ConfigHistory.outside)
-            try db.execute(
-                sql: "UPDATE providers SET status = 'paused', updated_at = ?, revision = revision + 1 WHERE id = ?",
+            try db.cachedStatement(sql: "UPDATE providers SET status = 'paused', updated_at = ?, revision = revision + 1 WHERE id = ?").execute(
                 arguments: [ms, provider.id])
             try Self.recordProviderEvent(
                 db: db, providerID: provider.id, event: "auto-paused", at: when,
@@ -279,7 +279,7 @@ extension Helpline {
         if let providerID = decision.offeredProviderID, let next = candidates.first(where: { $0.provider.id == providerID }) {
             try Self.recordOffer(
                 callID: call.id, seq: attempt, provider: next.provider, at: when, ringTimeout: helplineNumber?.ringTimeoutSeconds ?? 20, db: db)
-            try db.execute(sql: "UPDATE calls SET updated_at = ? WHERE id = ?", arguments: [when.epochMilliseconds, call.id])
+            try db.cachedStatement(sql: "UPDATE calls SET updated_at = ? WHERE id = ?").execute(arguments: [when.epochMilliseconds, call.id])
             return
         }
         try queueCallbackForCall(call, reason: .noAnswer, at: when, db: db)
@@ -290,16 +290,15 @@ extension Helpline {
         let ms = when.epochMilliseconds
         guard let caller = try? PhoneNumber(stored: call.caller) else {
             // A withheld or international caller can't be called back: the call ends unreturnable.
-            try db.execute(
-                sql: "UPDATE calls SET status = 'ended', ended_at = coalesce(ended_at, ?), updated_at = ? WHERE id = ?",
+            try db.cachedStatement(sql: "UPDATE calls SET status = 'ended', ended_at = coalesce(ended_at, ?), updated_at = ? WHERE id = ?").execute(
                 arguments: [ms, ms, call.id])
             return
         }
-        try db.execute(sql: "UPDATE calls SET status = 'callback', updated_at = ? WHERE id = ?", arguments: [ms, call.id])
-        if try Int64.fetchOne(db, sql: "SELECT id FROM callbacks WHERE call_id = ?", arguments: [call.id]) != nil { return }
+        try db.cachedStatement(sql: "UPDATE calls SET status = 'callback', updated_at = ? WHERE id = ?").execute(arguments: [ms, call.id])
+        if try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM callbacks WHERE call_id = ?"), arguments: [call.id]) != nil { return }
         var owedBy: Int64?
         if let listingID = call.listingID {
-            owedBy = try Int64.fetchOne(db, sql: "SELECT provider_id FROM listings WHERE id = ?", arguments: [listingID])
+            owedBy = try Int64.fetchOne(db.cachedStatement(sql: "SELECT provider_id FROM listings WHERE id = ?"), arguments: [listingID])
         }
         if try ConsentLedger.isRevoked(caller: caller, db: db) { return }
         _ = try Self.queueCallback(

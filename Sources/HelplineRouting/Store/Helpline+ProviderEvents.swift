@@ -22,16 +22,16 @@ extension Helpline {
     }
 
     static func recordProviderEvent(db: Database, providerID: Int64, event: String, at time: Date, detail: String) throws {
-        try db.execute(
-            sql: "INSERT INTO provider_events (provider_id, at, event, detail) VALUES (?, ?, ?, ?)",
-            arguments: [providerID, time.epochMilliseconds, event, detail])
+        try db.cachedStatement(sql: "INSERT INTO provider_events (provider_id, at, event, detail) VALUES (?, ?, ?, ?)").execute(arguments: [
+            providerID, time.epochMilliseconds, event, detail,
+        ])
     }
 
     /// The status changes of a provider, oldest first.
     public func providerEvents(providerID: Int64) throws -> [ProviderEvent] {
         try read { db in
             try Row.fetchAll(
-                db, sql: "SELECT provider_id, at, event, detail FROM provider_events WHERE provider_id = ? ORDER BY id",
+                db.cachedStatement(sql: "SELECT provider_id, at, event, detail FROM provider_events WHERE provider_id = ? ORDER BY id"),
                 arguments: [providerID]
             ).map {
                 ProviderEvent(providerID: $0["provider_id"], at: Date(epochMilliseconds: $0["at"]), event: $0["event"], detail: $0["detail"])
