@@ -27,53 +27,19 @@ func measureServe(_ run: BenchRun) throws {
     options.backgroundCheckpoint = true
     options.busyTimeout = 1
     let library = try Helpline(path: db, options: options)
-    let routed = Counter()
-    let deadline = Measure.now() + (option("--only") == "serve-cycles" ? 0 : Double(seconds))
-    // Threads of their own: concurrentPerform would run only one per core, and group commit
-    // needs writers waiting together, as the server's database threads do.
-    let group = DispatchGroup()
-    for worker in 0..<threads {
-        group.enter()
-        Thread {
-            var n = 10_000_000 + worker * 1_000_000
-            while Measure.now() < deadline {
-                if (try? library.route(to: BenchSetup.helplineNumber, from: BenchSetup.caller(n))) != nil { routed.add() }
-                n += 1
-            }
-            group.leave()
-        }.start()
+    let routed = countOnThreads(threads, seconds: Double(seconds), firstCaller: 10_000_000) { n in
+        (try? library.route(to: BenchSetup.helplineNumber, from: BenchSetup.caller(n))) != nil
     }
-    group.wait()
-    let libraryPerS = Double(routed.value) / Double(seconds)
-    // `--only serve-library` stops here, for profiling the library's side alone.
-    if option("--only") == "serve-library" {
-        emit("serve_library_routes_per_s", libraryPerS, digits: 0)
-        return
-    }
+    let libraryPerS = Double(routed) / Double(seconds)
+    emit("serve_library_routes_per_s", libraryPerS, digits: 0)
     // What a SIP proxy sends per answered call: the route, `answered` and `ended`, each a write.
-    if option("--only") == "serve-cycles" {
-        let cycles = Counter()
-        let end = Measure.now() + 5
-        let cycleGroup = DispatchGroup()
-        for worker in 0..<threads {
-            cycleGroup.enter()
-            Thread {
-                var n = 50_000_000 + worker * 1_000_000
-                while Measure.now() < end {
-                    if let r = try? library.route(to: BenchSetup.helplineNumber, from: BenchSetup.caller(n)), r.outcome == .offer,
-                        (try? library.answered(callID: r.callID)) != nil, (try? library.ended(callID: r.callID)) != nil
-                    {
-                        cycles.add()
-                    }
-                    n += 1
-                }
-                cycleGroup.leave()
-            }.start()
-        }
-        cycleGroup.wait()
-        emit("serve_library_call_cycles_per_s", Double(cycles.value) / 5, digits: 0)
-        return
+    let cycles = countOnThreads(threads, seconds: 5, firstCaller: 50_000_000) { n in
+        guard let r = try? library.route(to: BenchSetup.helplineNumber, from: BenchSetup.caller(n)), r.outcome == .offer else { return false }
+        return (try? library.answered(callID: r.callID)) != nil && (try? library.ended(callID: r.callID)) != nil
     }
+    emit("serve_library_call_cycles_per_s", Double(cycles) / 5, digits: 0)
+    // `--only serve-library` stops here, for profiling the library's side alone.
+    if option("--only") == "serve-library" { return }
 
     // The server under wrk's closed loop: 200 connections, each asking again as soon as it hears back.
     let token = "bench-\(getpid())"
@@ -95,7 +61,6 @@ func measureServe(_ run: BenchRun) throws {
     emit("serve_route_p99_ms", load.p99ms, digits: 1)
     // Past --max-inflight (64 by default) the server answers 503 at once: the share answered 2xx.
     emit("serve_2xx_share", load.requests > 0 ? Double(load.requests - load.non2xx) / Double(load.requests) : .nan)
-    emit("serve_library_routes_per_s", libraryPerS, digits: 0)
     emit("serve_vs_library_ratio", servePerS / libraryPerS)
 
     // 200 connections, open loop: a fixed call rate, latency from each request's scheduled
@@ -147,6 +112,29 @@ func stopServer(_ pid: pid_t) {
     kill(pid, SIGTERM)
     var status: Int32 = 0
     waitpid(pid, &status, 0)
+}
+
+/// How many times `body` succeeded on `threads` threads of their own in `seconds`; thread `w`
+/// passes `firstCaller + w * 1,000,000`, `+ 1`, … so no two calls share a caller. Threads, not
+/// concurrentPerform (which runs one per core): group commit needs writers waiting together, as
+/// the server's database threads do.
+func countOnThreads(_ threads: Int, seconds: Double, firstCaller: Int, _ body: @escaping @Sendable (Int) -> Bool) -> Int {
+    let count = Counter()
+    let deadline = Measure.now() + seconds
+    let group = DispatchGroup()
+    for worker in 0..<threads {
+        group.enter()
+        Thread {
+            var n = firstCaller + worker * 1_000_000
+            while Measure.now() < deadline {
+                if body(n) { count.add() }
+                n += 1
+            }
+            group.leave()
+        }.start()
+    }
+    group.wait()
+    return count.value
 }
 
 /// A count shared by threads.

@@ -93,7 +93,7 @@ func runBenchmarks() throws {
     let run = try BenchRun()
     note("work folder \(run.work); \(run.quick ? "quick" : "full") run")
     // `--only serve` measures the HTTP server alone.
-    if ["serve", "serve-library", "serve-cycles"].contains(option("--only")) { return try measureServe(run) }
+    if ["serve", "serve-library"].contains(option("--only")) { return try measureServe(run) }
     let sample = try measureRouting(run)
     // `--only route` stops here, for quick iterations while profiling.
     if option("--only") == "route" { return }
