@@ -200,6 +200,13 @@ final class HTTPService: HTTPResponder, Sendable {
         return Response(status: status, headers: Self.jsonHeaders, body: .init(byteBuffer: body))
     }
 
+    /// A call's answer to an event, written by hand as well (`answered` and `ended` answer with it).
+    static func json(_ status: HTTPResponse.Status, _ value: CallRecord) -> Response {
+        var body = ByteBuffer(string: value.compactJSON(zone: utc))
+        body.writeStaticString("\n")
+        return Response(status: status, headers: Self.jsonHeaders, body: .init(byteBuffer: body))
+    }
+
     private static let jsonHeaders: HTTPFields = [.contentType: "application/json"]
 
     private static let utc = TimeZone(identifier: "UTC") ?? .current

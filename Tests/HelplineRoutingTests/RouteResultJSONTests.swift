@@ -74,6 +74,41 @@ struct RouteResultJSONTests {
         }
     }
 
+    static func call(_ rng: inout SplitMix64) throws -> CallRecord {
+        func maybe<T>(_ value: T) -> T? { rng.next() % 3 == 0 ? nil : value }
+        // Instants across years, DST changes and the epoch, to the millisecond.
+        func instant() -> Date { Date(epochMilliseconds: Int64(rng.next() % 4_000_000_000_000)) }
+        let outcomes = AttemptOutcome.allCases
+        let attempts = (0..<(rng.next() % 4)).map { seq in
+            AttemptRecord(
+                seq: Int(seq) + 1, providerID: Int64(rng.next() % 1000), offeredAt: instant(),
+                outcome: rng.next() % 3 == 0 ? nil : outcomes[Int(rng.next() % UInt64(outcomes.count))], answeredAt: maybe(instant()),
+                endedAt: maybe(instant()))
+        }
+        let kinds: [CallKind] = [.direct, .pool, .unroutable]
+        let route = try result(&rng)
+        return CallRecord(
+            id: Int64(rng.next() % UInt64(Int64.max)), externalID: maybe(text(&rng)), receivedAt: instant(),
+            caller: maybe(try PhoneNumber(parsing: "+12125550142")), callerState: maybe("NY"), callerStateSource: maybe("area-code"),
+            dialed: text(&rng), kind: kinds[Int(rng.next() % 3)], status: CallStatus.allCases[Int(rng.next() % UInt64(CallStatus.allCases.count))],
+            answeredAt: maybe(instant()), answeredProviderID: maybe(Int64(rng.next() % 100)), endedAt: maybe(instant()), attempts: attempts,
+            callbackID: maybe(Int64(rng.next() % 1000)),
+            callbackStatus: maybe(CallbackStatus.allCases[Int(rng.next() % UInt64(CallbackStatus.allCases.count))]),
+            strategy: maybe(text(&rng)), sticky: rng.next() % 2 == 0, fallbacks: route.fallbacks, candidates: route.candidates,
+            consentSeq: maybe(Int64(rng.next() % 100_000)), termsVersion: maybe(Int(rng.next() % 9)))
+    }
+
+    @Test("random calls: the hand-written JSON of an event's answer is byte for byte the encoder's, in any zone")
+    func callsSameBytesAsTheEncoder() async throws {
+        let zones = try ["UTC", "America/New_York", "Asia/Kolkata", "Pacific/Chatham"].map { try TimeZone(iana: $0) }
+        await propertyCheck(count: 1000, input: Gen.int(in: 0...Int.max)) { n in
+            var rng = SplitMix64(seed: UInt64(n))
+            let value = try Self.call(&rng)
+            let zone = zones[n % zones.count]
+            #expect(value.compactJSON(zone: zone) == (try JSONOutput(zone: zone, pretty: false).string(value)))
+        }
+    }
+
     @Test("a routed call's answer, as the store returns it, is the encoder's")
     func aRealRoute() throws {
         let f = try RoutingFixture(aFields: ["name": "A \"quoted\" / center"])

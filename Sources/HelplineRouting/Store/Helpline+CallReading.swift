@@ -131,8 +131,10 @@ extension Helpline {
             }, warnings: [])
     }
 
-    static func fetchCall(_ id: Int64, db: Database) throws -> CallRecord {
-        for table in ["calls", "attempts", "routing_decisions", "callbacks", "consent_records"] {
+    /// - Parameter checked: tables whose rows of this call the transaction has already checked
+    ///   (`callState` checks the call and its attempts).
+    static func fetchCall(_ id: Int64, db: Database, checked: Set<String> = []) throws -> CallRecord {
+        for table in ["calls", "attempts", "routing_decisions", "callbacks", "consent_records"] where !checked.contains(table) {
             try ColumnTypes.check(table, filter: table == "calls" ? "id = ?" : "call_id = ?", arguments: [id], db: db)
         }
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM calls WHERE id = ?"), arguments: [id]) else {

@@ -2,6 +2,9 @@ public import Foundation
 import GRDB
 
 extension Helpline {
+    /// The tables `callState` checks the call's rows of.
+    static let checkedByCallState: Set<String> = ["calls", "attempts"]
+
     /// Records that an offer of the call was answered.
     ///
     /// Idempotent: a resent "answered" (a retransmitted 200 OK) changes nothing and returns the
@@ -56,7 +59,7 @@ extension Helpline {
                     state: Self.describe(status: call.status, attempt: current)
                         + (current.seq != latest.seq ? "; attempt \(latest.seq) was offered since" : ""))
             }
-            return try Self.fetchCall(callID, db: db)
+            return try Self.fetchCall(callID, db: db, checked: Self.checkedByCallState)
         }
     }
 
@@ -144,7 +147,7 @@ extension Helpline {
                     ms, ms, callID,
                 ])
             }
-            return try Self.fetchCall(callID, db: db)
+            return try Self.fetchCall(callID, db: db, checked: Self.checkedByCallState)
         }
     }
 
