@@ -25,6 +25,39 @@ struct TelephonyStoreTests {
         #expect(throws: RoutingError.self) { try f.helpline.answered(callID: r.callID, attempt: 1) }
     }
 
+    @Test("ringing counts from the table equal an exact count of the attempts at every millisecond, either side of the half second")
+    func ringingCountsAgree() throws {
+        let f = try RoutingFixture()
+        try f.clock.set("2026-11-25T12:00:00.000-05:00")
+        var rng = SplitMix64(seed: 20_261_201)
+        // 90 offers over 3 s (deadlines 20-23 s later); a third answered, which ends their ringing.
+        for i in 0..<90 {
+            f.clock.advance(seconds: Double(rng.next() % 67) / 1000)
+            let r = try f.helpline.route(to: f.helplineNumber, from: "21255501\(String(format: "%02d", i))")
+            if rng.next() % 3 == 0 {
+                f.clock.advance(seconds: 0.002)
+                try f.helpline.answered(callID: r.callID)
+            }
+        }
+        let start = try #require(try? Instant.parse("2026-11-25T12:00:19.500-05:00")).epochMilliseconds
+        let checked = try f.helpline.read { db -> Int in
+            var nonzero = 0
+            // Random instants, and every deadline with the milliseconds either side of it.
+            let deadlines = try Int64.fetchAll(db, sql: "SELECT ring_deadline FROM attempts")
+            let instants = (0..<400).map { _ in start + Int64(rng.next() % 4500) } + deadlines.flatMap { [$0 - 1, $0, $0 + 1] }
+            for ms in instants {
+                // latestOffer 0: the table path. Int64.max: every ringing offer read from the attempts.
+                let fast = try Helpline.liveCalls(at: ms, latestOffer: 0, maxCallLength: 7200, db: db).filter { $0.value != 0 }
+                let exact = try Helpline.liveCalls(at: ms, latestOffer: .max, maxCallLength: 7200, db: db).filter { $0.value != 0 }
+                #expect(fast == exact, "at \(ms % 100_000)")
+                if !exact.isEmpty { nonzero += 1 }
+            }
+            return nonzero
+        }
+        // The property says something only while offers were ringing for much of the window.
+        #expect(checked > 200, "\(checked)")
+    }
+
     @Test("concurrency from the per-second ringing table: exact to the millisecond at the deadline, equal to a recount, repaired by doctor")
     func ringingTable() throws {
         let f = try RoutingFixture(aFields: ["concurrency": "1"], bFields: ["priority": "2"], cFields: ["priority": "2"])

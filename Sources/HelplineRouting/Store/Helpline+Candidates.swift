@@ -129,20 +129,34 @@ extension Helpline {
         var counts: [Int64: Int] = [:]
         let second = ms / 1000
         if latestOffer <= ms {
+            // Later seconds whole, and this second's bucket apart: the offers of this second still
+            // ringing are read from whichever side of `ms` is shorter, so a route reads at most
+            // half a second of deadlines from the attempts (all of which ring out unanswered
+            // when telephony's events are lost).
+            let fromStart = ms - second * 1000 < 500
             let buckets = try Row.fetchCursor(
                 db.cachedStatement(
                     sql: """
-                        SELECT provider_id, sum(n) FROM ringing_by_second WHERE deadline_s > ? AND deadline_s <= ? + 3600
+                        SELECT provider_id, sum(CASE WHEN deadline_s > ?1 THEN n ELSE 0 END), sum(CASE WHEN deadline_s = ?1 THEN n ELSE 0 END)
+                        FROM ringing_by_second WHERE deadline_s >= ?1 AND deadline_s <= ?1 + 3600
                         GROUP BY provider_id
-                        """), arguments: [second, second])
-            while let row = try buckets.next() { counts[row[0], default: 0] += row[1] }
+                        """), arguments: [second])
+            while let row = try buckets.next() {
+                let thisSecond: Int = fromStart ? row[2] : 0
+                counts[row[0], default: 0] += row[1] + thisSecond
+            }
+            // From the start of the second: subtract the offers whose deadline has come (<= ms).
+            // Else: add the ones whose deadline is still ahead (> ms).
             let boundary = try Int64.fetchCursor(
                 db.cachedStatement(
                     sql: """
                         SELECT provider_id FROM attempts INDEXED BY attempts_ringing
                         WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline > ? AND ring_deadline < ?
-                        """), arguments: [ms, (second + 1) * 1000])
-            while let id = try boundary.next() { counts[id, default: 0] += 1 }
+                        """), arguments: fromStart ? [second * 1000 - 1, ms + 1] : [ms, (second + 1) * 1000])
+            while let id = try boundary.next() { counts[id, default: 0] += fromStart ? -1 : 1 }
+            // Only a table edited past its triggers could make this negative (doctor finds that);
+            // a decision never records a negative count.
+            for (id, n) in counts where n < 0 { counts[id] = 0 }
         } else {
             let ringing = try Int64.fetchCursor(
                 db.cachedStatement(
