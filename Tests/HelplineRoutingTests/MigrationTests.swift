@@ -64,6 +64,7 @@ struct MigrationTests {
         "UPDATE calls SET status = ?, kind = ?, caller_kind = ? WHERE id = 1",
         "INSERT INTO attempts (call_id, seq, provider_id, offered_at, ring_deadline) VALUES (1, 1, 1, 1, 1)",
         "UPDATE attempts SET outcome = ?, ended_at = 1 WHERE call_id = 1 AND seq = 1",
+        "UPDATE attempts SET ended_at = 1 WHERE call_id = 1 AND seq = 1",
         "INSERT INTO routing_decisions (call_id, attempt, decided_at, kind, strategy, outcome) VALUES (1, 1, 1, 'pool', '', 'offer')",
         "INSERT INTO consent_records (seq, recorded_at, kind, mechanism, caller_sha256, prev_hash, hash) VALUES (1, 1, 'consent', 'call', '', '', '')",
         "UPDATE callbacks SET status = ?, reason = ? WHERE id = 1",

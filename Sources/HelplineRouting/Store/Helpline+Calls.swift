@@ -129,8 +129,12 @@ extension Helpline {
             }
             switch call.status {
             case .connected:
-                try db.cachedStatement(sql: "UPDATE attempts SET ended_at = ? WHERE call_id = ? AND outcome = 'answered' AND ended_at IS NULL")
-                    .execute(arguments: [ms, callID])
+                // By key, one row: a multi-row UPDATE of an indexed column makes SQLite collect
+                // the rows in a temporary table first.
+                for answered in call.attempts where answered.outcome == .answered && answered.endedAt == nil {
+                    try db.cachedStatement(sql: "UPDATE attempts SET ended_at = ? WHERE call_id = ? AND seq = ?")
+                        .execute(arguments: [ms, callID, answered.seq])
+                }
                 try db.cachedStatement(sql: "UPDATE calls SET status = 'ended', ended_at = ?, updated_at = ? WHERE id = ?").execute(arguments: [
                     ms, ms, callID,
                 ])
