@@ -309,12 +309,16 @@ enum ConsentLedger {
 
     /// Whether the caller's latest ledger record is a revocation.
     static func isRevoked(caller: PhoneNumber, db: Database) throws -> Bool {
-        let hashes = try CallerKeys.hashes(caller.e164, db: db)
-        let kind = try String.fetchOne(
-            db.cachedStatement(
-                sql: "SELECT kind FROM consent_records WHERE \(CallerKeys.inList("caller_sha256", hashes.count)) ORDER BY seq DESC LIMIT 1"),
-            arguments: StatementArguments(hashes))
-        return kind == ConsentRecord.Kind.revocation.rawValue
+        // One index probe per key: an IN list would make SQLite build a temporary table on every
+        // call that checks. The latest record under any key decides.
+        var latest: (seq: Int64, kind: String)?
+        for hash in try CallerKeys.hashes(caller.e164, db: db) {
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT seq, kind FROM consent_records WHERE caller_sha256 = ? ORDER BY seq DESC LIMIT 1"),
+                arguments: [hash])
+            if let row, let seq: Int64 = row[0], let kind: String = row[1], seq > latest?.seq ?? .min { latest = (seq, kind) }
+        }
+        return latest?.kind == ConsentRecord.Kind.revocation.rawValue
     }
 }
 
