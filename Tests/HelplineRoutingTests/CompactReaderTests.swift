@@ -51,6 +51,22 @@ struct CompactReaderTests {
         }
     }
 
+    @Test("the rotation's weights read back as written, alone or with the state's seed")
+    func weightsRoundTrip() async {
+        await propertyCheck(count: 1000, input: Gen.int(in: 0...Int.max)) { n in
+            var rng = SplitMix64(seed: UInt64(n))
+            var weights: [Int64: Int] = [:]
+            for _ in 0..<(rng.next() % 60) { weights[Int64(rng.next() % 100_000)] = Int(rng.next() % 2000) - 1000 }
+            let alone = DecisionJSON.weights(weights)
+            let state = DecisionJSON.state(StrategyState(currentWeights: weights, seed: rng.next()))
+            #expect(CompactReader.weights(alone) == weights, "\(alone)")
+            #expect(CompactReader.weights(state) == weights, "\(state)")
+        }
+        // Not the written form: the general parser decides.
+        #expect(DecisionJSON.parseWeights(#"{ "w": {"7": 3} }"#) == [7: 3])
+        #expect(CompactReader.weights(#"{ "w": {"7": 3} }"#) == nil)
+    }
+
     @Test("id lists read back as JSONDecoder reads them, damaged or not")
     func idListsAgree() async {
         await propertyCheck(count: 1500, input: Gen.int(in: 0...Int.max)) { n in

@@ -65,41 +65,10 @@ enum DecisionJSON {
         return w.string
     }
 
-    /// Reads `{"w":{"id":n,...}}` (as `weights` writes it) with a small scanner; anything else
+    /// Reads `{"w":{"id":n,...}}` (as `weights` writes it) with `CompactReader`; anything else
     /// falls back to a full JSON parse.
     static func parseWeights(_ text: String) -> [Int64: Int] {
-        var out: [Int64: Int] = [:]
-        var utf8 = Array(text.utf8)[...]
-        func expect(_ s: StaticString) -> Bool {
-            let want = s.withUTF8Buffer { Array($0) }
-            guard utf8.starts(with: want) else { return false }
-            utf8 = utf8.dropFirst(want.count)
-            return true
-        }
-        func number() -> Int64? {
-            var negative = false
-            if utf8.first == UInt8(ascii: "-") {
-                negative = true
-                utf8 = utf8.dropFirst()
-            }
-            var value: Int64 = 0
-            var digits = 0
-            while let c = utf8.first, c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9"), digits < 18 {
-                value = value * 10 + Int64(c - UInt8(ascii: "0"))
-                utf8 = utf8.dropFirst()
-                digits += 1
-            }
-            return digits > 0 ? (negative ? -value : value) : nil
-        }
-        if expect("{\"w\":{") {
-            while !expect("}") {
-                guard expect("\""), let id = number(), expect("\":"), let value = number() else { return parseWeightsSlowly(text) }
-                out[id] = Int(value)
-                _ = expect(",")
-            }
-            return out
-        }
-        return parseWeightsSlowly(text)
+        CompactReader.weights(text) ?? parseWeightsSlowly(text)
     }
 
     private static func parseWeightsSlowly(_ text: String) -> [Int64: Int] {
@@ -251,8 +220,8 @@ extension DecisionJSON {
     }
 }
 
-/// Reads back the compact forms `DecisionJSON` writes: integer lists and verdict triples, with no
-/// spaces. Returns nil at the first byte out of that form, so callers can fall back to a JSON parser.
+/// Reads back the compact forms `DecisionJSON` writes: integer lists, verdict triples and the
+/// rotation's weights, with no spaces. Returns nil at the first byte out of that form, so callers can fall back to a JSON parser.
 enum CompactReader {
     struct Item {
         var id: Int64
@@ -301,26 +270,27 @@ enum CompactReader {
         }
     }
 
-    /// `[1,2,3]` (or `[]`).
-    static func intList(_ text: String) -> [Int64]? {
+    /// A JSON array of `element`s: `[a,b,c]` or `[]`, nothing after it.
+    private static func list<T>(_ text: String, _ element: (inout Cursor) -> T?) -> [T]? {
         var c = Cursor(bytes: Array(text.utf8))
         guard c.take(UInt8(ascii: "[")) else { return nil }
-        var out: [Int64] = []
+        var out: [T] = []
         if c.take(UInt8(ascii: "]")) { return c.next == nil ? out : nil }
         repeat {
-            guard let v = c.int() else { return nil }
+            guard let v = element(&c) else { return nil }
             out.append(v)
         } while c.take(UInt8(ascii: ","))
         return c.take(UInt8(ascii: "]")) && c.next == nil ? out : nil
     }
 
+    /// `[1,2,3]` (or `[]`).
+    static func intList(_ text: String) -> [Int64]? {
+        list(text) { $0.int() }
+    }
+
     /// `[[id,tier,weight],[id,tier,"reason"],...]` (or `[]`).
     static func verdicts(_ text: String) -> [Item]? {
-        var c = Cursor(bytes: Array(text.utf8))
-        guard c.take(UInt8(ascii: "[")) else { return nil }
-        var out: [Item] = []
-        if c.take(UInt8(ascii: "]")) { return c.next == nil ? out : nil }
-        repeat {
+        list(text) { c in
             guard c.take(UInt8(ascii: "[")), let id = c.int(), c.take(UInt8(ascii: ",")), let tier = c.int(), c.take(UInt8(ascii: ","))
             else { return nil }
             var item = Item(id: id, tier: Int(tier), reason: nil, weight: 0)
@@ -331,9 +301,24 @@ enum CompactReader {
                 guard let weight = c.int() else { return nil }
                 item.weight = Int(weight)
             }
-            guard c.take(UInt8(ascii: "]")) else { return nil }
-            out.append(item)
+            return c.take(UInt8(ascii: "]")) ? item : nil
+        }
+    }
+
+    /// The rotation's weights, `{"w":{"id":n,...}` (as `weights` and `state` write it); what
+    /// follows the map (the state's seed) is not read.
+    static func weights(_ text: String) -> [Int64: Int]? {
+        var c = Cursor(bytes: Array(text.utf8))
+        for b in "{\"w\":{".utf8 {
+            guard c.take(b) else { return nil }
+        }
+        var out: [Int64: Int] = [:]
+        if c.take(UInt8(ascii: "}")) { return out }
+        repeat {
+            guard c.take(UInt8(ascii: "\"")), let id = c.int(), c.take(UInt8(ascii: "\"")), c.take(UInt8(ascii: ":")), let n = c.int()
+            else { return nil }
+            out[id] = Int(n)
         } while c.take(UInt8(ascii: ","))
-        return c.take(UInt8(ascii: "]")) && c.next == nil ? out : nil
+        return c.take(UInt8(ascii: "}")) ? out : nil
     }
 }
