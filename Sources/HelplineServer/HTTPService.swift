@@ -186,28 +186,27 @@ final class HTTPService: HTTPResponder, Sendable {
     }
 
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable, headers: HTTPFields = [:]) -> Response {
-        var fields = headers
-        fields[.contentType] = "application/json"
-        let text = (try? JSONOutput(zone: utc, pretty: false).string(value)) ?? "{}"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
+        jsonText(status, (try? JSONOutput(zone: utc, pretty: false).string(value)) ?? "{}", headers: headers)
     }
 
-    /// A route-shaped answer: the same bytes as the generic encoder, written by hand (it runs
-    /// for every call and every failed offer).
+    /// A route-shaped answer: the generic encoder's bytes, written by hand (it runs for every
+    /// call and every failed offer).
     static func json(_ status: HTTPResponse.Status, _ value: RouteResult) -> Response {
-        var body = ByteBuffer(string: value.compactJSON)
-        body.writeStaticString("\n")
-        return Response(status: status, headers: Self.jsonHeaders, body: .init(byteBuffer: body))
+        jsonText(status, value.compactJSON)
     }
 
     /// A call's answer to an event, written by hand as well (`answered` and `ended` answer with it).
     static func json(_ status: HTTPResponse.Status, _ value: CallRecord) -> Response {
-        var body = ByteBuffer(string: value.compactJSON(zone: utc))
-        body.writeStaticString("\n")
-        return Response(status: status, headers: Self.jsonHeaders, body: .init(byteBuffer: body))
+        jsonText(status, value.compactJSON(zone: utc))
     }
 
-    private static let jsonHeaders: HTTPFields = [.contentType: "application/json"]
+    private static func jsonText(_ status: HTTPResponse.Status, _ text: String, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        var body = ByteBuffer(string: text)
+        body.writeStaticString("\n")
+        return Response(status: status, headers: fields, body: .init(byteBuffer: body))
+    }
 
     private static let utc = TimeZone(identifier: "UTC") ?? .current
 
@@ -224,17 +223,13 @@ final class HTTPService: HTTPResponder, Sendable {
         if route == "/twilio/voice" || route == "/twilio/dial-status", configuration.twilioAuthToken != nil {
             return twiml(retry(request: request, route: route))
         }
-        return Response(status: .serviceUnavailable, headers: Self.overloadedHeaders, body: .init(byteBuffer: Self.overloadedBody))
+        return Self.overloadedResponse
     }
 
     // The overloaded answer, built once: under a flood it is most of what the server sends, and
     // must cost next to nothing, or shedding load would itself starve the requests admitted.
+    // (Its body is a byte buffer, a value: the one response can be sent any number of times.)
     private static let overloadedResponse = errorResponse(.overloaded)
-    private static let overloadedHeaders = overloadedResponse.headers
-    private static let overloadedBody = ByteBuffer(
-        string: (try? JSONOutput(zone: utc, pretty: false).string(
-            ErrorBody(error: .init(code: HTTPFailure.overloaded.code, message: HTTPFailure.overloaded.message, hint: HTTPFailure.overloaded.hint))))
-            .map { $0 + "\n" } ?? "{}\n")
 
     /// The public banner, computed at most once a minute: the widget and /v1/banner share it.
     func banner() async throws -> Banner {

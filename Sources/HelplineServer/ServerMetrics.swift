@@ -51,28 +51,24 @@ final class ServerMetrics: Sendable {
     private let timers = NIOLockedValueBox<[String: CoreMetrics.Timer]>([:])
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
-        counters.withLockedValue { cache in
-            let key = Self.key(label, dimensions)
+        Self.handle(counters, label, dimensions) { Counter(label: label, dimensions: dimensions) }
+    }
+
+    private func timer(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
+        Self.handle(timers, label, dimensions) { Metrics.Timer(label: label, dimensions: dimensions) }
+    }
+
+    private static func handle<Handle>(
+        _ cache: NIOLockedValueBox<[String: Handle]>, _ label: String, _ dimensions: [(String, String)], make: () -> Handle
+    ) -> Handle {
+        let key = ([label] + dimensions.map { "\($0.0)=\($0.1)" }).joined(separator: " ")
+        return cache.withLockedValue { cache in
             if let found = cache[key] { return found }
-            let made = Counter(label: label, dimensions: dimensions)
+            let made = make()
             // Methods, routes, statuses, kinds and events are few; the bound only guards against a surprise.
             if cache.count < 10_000 { cache[key] = made }
             return made
         }
-    }
-
-    private func timer(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
-        timers.withLockedValue { cache in
-            let key = Self.key(label, dimensions)
-            if let found = cache[key] { return found }
-            let made = Metrics.Timer(label: label, dimensions: dimensions)
-            if cache.count < 10_000 { cache[key] = made }
-            return made
-        }
-    }
-
-    private static func key(_ label: String, _ dimensions: [(String, String)]) -> String {
-        ([label] + dimensions.map { "\($0.0)=\($0.1)" }).joined(separator: " ")
     }
 
     /// The Prometheus text of every metric.

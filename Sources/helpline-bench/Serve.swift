@@ -8,8 +8,8 @@ import HelplineRouting
 /// serve_routes_per_s, serve_route_p99_ms, serve_library_routes_per_s, serve_vs_library_ratio,
 /// serve_healthz_p99_ms_under_lock and serve_open_RATE_per_s_p99_ms (and _2xx_share) at 1,000,
 /// 2,000 and 3,000 routes/s: `helpline serve` under wrk (200 connections, 10 s of
-/// `POST /v1/calls` on loopback, the load generator sharing the two cores, the server with its
-/// default settings), against the same routes through the library in this process, with the same
+/// `POST /v1/calls` on loopback, the load generator sharing the two cores, every request
+/// admitted), against the same routes through the library in this process, with the same
 /// options (a pool, group commit, as many threads as requests the server admits).
 func measureServe(_ run: BenchRun) throws {
     guard let wrk = Measure.which("wrk") else {
@@ -39,9 +39,10 @@ func measureServe(_ run: BenchRun) throws {
     _ = try BenchSetup.build(path: cyclesDB)
     let cyclesLibrary = try Helpline(path: cyclesDB, options: options)
     let cycles = countOnThreads(threads, seconds: 5, firstCaller: 50_000_000) { n in
-        let library = cyclesLibrary
-        guard let r = try? library.route(to: BenchSetup.helplineNumber, from: BenchSetup.caller(n)), r.outcome == .offer else { return false }
-        return (try? library.answered(callID: r.callID)) != nil && (try? library.ended(callID: r.callID)) != nil
+        guard let r = try? cyclesLibrary.route(to: BenchSetup.helplineNumber, from: BenchSetup.caller(n)), r.outcome == .offer else {
+            return false
+        }
+        return (try? cyclesLibrary.answered(callID: r.callID)) != nil && (try? cyclesLibrary.ended(callID: r.callID)) != nil
     }
     emit("serve_library_call_cycles_per_s", Double(cycles) / 5, digits: 0)
     // `--only serve-library` stops here, for profiling the library's side alone.
@@ -82,8 +83,8 @@ func measureServe(_ run: BenchRun) throws {
         let (openServer, openPort) = try startServer(run, db: openDB, token: token, log: "\(run.work)/serve-open-\(rate).log")
         defer { stopServer(openServer) }
         let open = OpenLoad(rate: Double(rate), connections: 200, seconds: run.quick ? 6 : 10).run(port: openPort, token: token) { n in
-            let caller = String(format: "+1%03d%03d%04d", 212 + (n % 7) * 100, 200 + (n * 7919) % 700, (n * 104_729) % 10_000)
-            return "to=\(BenchSetup.helplineNumber)&from=" + caller.replacingOccurrences(of: "+", with: "%2B")
+            // `+` in a form body is a space.
+            "to=\(BenchSetup.helplineNumber)&from=" + BenchSetup.caller(20_000_000 + n).replacingOccurrences(of: "+", with: "%2B")
         }
         note("open loop \(rate)/s: \(open.sent) sent, \(open.ok) 2xx, \(open.failed) failed, p50 \(String(format: "%.1f", open.p50ms)) ms")
         emit("serve_open_\(rate)_per_s_p99_ms", open.p99ms, digits: 1)

@@ -16,7 +16,7 @@ extension RouteResult {
         out.raw("\",\"callback_id\":")
         out.optionalInt(callbackID)
         out.raw(",\"callback_reason\":")
-        if let callbackReason { out.escapedString(callbackReason.rawValue) } else { out.raw("null") }
+        out.optionalString(callbackReason?.rawValue)
         out.raw(",\"candidates\":")
         out.verdicts(candidates)
         out.raw(",\"consent\":")
@@ -24,7 +24,7 @@ extension RouteResult {
             out.raw("{\"record\":")
             out.int(consent.record)
             out.raw(",\"terms_sha256\":")
-            if let sha = consent.termsSHA256 { out.escapedString(sha) } else { out.raw("null") }
+            out.optionalString(consent.termsSHA256)
             out.raw(",\"terms_version\":")
             out.optionalInt(consent.termsVersion.map(Int64.init))
             out.byte(UInt8(ascii: "}"))
@@ -32,7 +32,7 @@ extension RouteResult {
             out.raw("null")
         }
         out.raw(",\"destination\":")
-        if let provider { out.escapedString(provider.destination) } else { out.raw("null") }
+        out.optionalString(provider?.destination)
         out.raw(",\"fallbacks\":")
         out.intList(fallbacks)
         out.raw(",\"kind\":")
@@ -77,12 +77,7 @@ extension CallRecord {
     /// - Parameter zone: the zone instants are written in.
     public func compactJSON(zone: TimeZone) -> String {
         var out = CompactJSON(capacity: 512 + candidates.count * 64)
-        func instant(_ date: Date?) {
-            if let date { out.escapedString(Instant.format(date, in: zone)) } else { out.raw("null") }
-        }
-        func string(_ text: String?) {
-            if let text { out.escapedString(text) } else { out.raw("null") }
-        }
+        func instant(_ date: Date?) { out.optionalString(date.map { Instant.format($0, in: zone) }) }
         out.raw("{\"answered_at\":")
         instant(answeredAt)
         out.raw(",\"answered_provider_id\":")
@@ -97,7 +92,7 @@ extension CallRecord {
             out.raw(",\"offered_at\":")
             instant(a.offeredAt)
             out.raw(",\"outcome\":")
-            string(a.outcome?.rawValue)
+            out.optionalString(a.outcome?.rawValue)
             out.raw(",\"provider_id\":")
             out.int(a.providerID)
             out.raw(",\"seq\":")
@@ -107,13 +102,13 @@ extension CallRecord {
         out.raw("],\"callback_id\":")
         out.optionalInt(callbackID)
         out.raw(",\"callback_status\":")
-        string(callbackStatus?.rawValue)
+        out.optionalString(callbackStatus?.rawValue)
         out.raw(",\"caller\":")
-        string(caller?.e164)
+        out.optionalString(caller?.e164)
         out.raw(",\"caller_state\":")
-        string(callerState)
+        out.optionalString(callerState)
         out.raw(",\"caller_state_source\":")
-        string(callerStateSource)
+        out.optionalString(callerStateSource)
         out.raw(",\"candidates\":")
         out.verdicts(candidates)
         out.raw(",\"consent_record\":")
@@ -123,7 +118,7 @@ extension CallRecord {
         out.raw(",\"ended_at\":")
         instant(endedAt)
         out.raw(",\"external_id\":")
-        string(externalID)
+        out.optionalString(externalID)
         out.raw(",\"fallbacks\":")
         out.intList(fallbacks)
         out.raw(",\"id\":\"")
@@ -137,7 +132,7 @@ extension CallRecord {
         out.raw(",\"sticky\":")
         out.raw(sticky ? "true" : "false")
         out.raw(",\"strategy\":")
-        string(strategy)
+        out.optionalString(strategy)
         out.raw(",\"terms_version\":")
         out.optionalInt(termsVersion.map(Int64.init))
         out.byte(UInt8(ascii: "}"))
@@ -148,6 +143,10 @@ extension CallRecord {
 extension CompactJSON {
     mutating func optionalInt(_ value: Int64?) {
         if let value { int(value) } else { raw("null") }
+    }
+
+    mutating func optionalString(_ value: String?) {
+        if let value { escapedString(value) } else { raw("null") }
     }
 
     mutating func intList(_ values: [Int64]) {
@@ -197,10 +196,9 @@ extension CompactJSON {
             case 0x08: raw("\\b")
             case 0x0C: raw("\\f")
             case 0x00..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
                 raw("\\u00")
-                byte(hex[Int(b >> 4)])
-                byte(hex[Int(b & 0x0F)])
+                byte(hexDigits[Int(b >> 4)])
+                byte(hexDigits[Int(b & 0x0F)])
             default: byte(b)
             }
         }

@@ -144,12 +144,19 @@ func sha256Hex(_ text: String) -> String {
 
 /// Lowercase hex SHA-256 of some bytes.
 func sha256Hex(_ data: Data) -> String {
-    let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    lowercaseHex(SHA256.hash(data: data))
+}
+
+/// The ASCII digits of lowercase hexadecimal.
+let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+/// Bytes (a digest, a MAC) as lowercase hex.
+func lowercaseHex(_ bytes: some Sequence<UInt8>) -> String {
     var out = [UInt8]()
     out.reserveCapacity(64)
-    for byte in SHA256.hash(data: data) {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0f)])
+    for byte in bytes {
+        out.append(hexDigits[Int(byte >> 4)])
+        out.append(hexDigits[Int(byte & 0x0f)])
     }
     return String(decoding: out, as: UTF8.self)
 }
