@@ -56,9 +56,22 @@ struct TelephonyStoreTests {
         }
         // The property says something only while offers were ringing for much of the window.
         #expect(checked > 200, "\(checked)")
+        // Retired through the middle of the window: later instants read the totals, earlier ones
+        // (before the horizon) the attempts, and both still agree with the exact count.
+        let horizon = start + 2000
+        try f.helpline.write { db in
+            try Helpline.retireRinging(through: horizon, db: db)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM ringing_deadlines WHERE deadline <= ?", arguments: [horizon]) == 0)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM ringing_deadlines WHERE deadline > ?", arguments: [horizon]) ?? 0 > 0)
+            for ms in (0..<400).map({ _ in start + Int64(rng.next() % 4500) }) {
+                let fast = try Helpline.liveCalls(at: ms, latestOffer: 0, maxCallLength: 7200, db: db).filter { $0.value != 0 }
+                let exact = try Helpline.liveCalls(at: ms, latestOffer: .max, maxCallLength: 7200, db: db).filter { $0.value != 0 }
+                #expect(fast == exact, "at \(ms % 100_000) after retiring")
+            }
+        }
     }
 
-    @Test("concurrency from the per-second ringing table: exact to the millisecond at the deadline, equal to a recount, repaired by doctor")
+    @Test("concurrency from the ringing totals: exact to the millisecond at the deadline, equal to a recount, repaired by doctor")
     func ringingTable() throws {
         let f = try RoutingFixture(aFields: ["concurrency": "1"], bFields: ["priority": "2"], cFields: ["priority": "2"])
         // 12:00:00.400: A takes the first call; its offer rings until 12:00:20.400.
@@ -71,19 +84,30 @@ struct TelephonyStoreTests {
         #expect(second.provider?.id != f.a.id)
         try f.clock.set("2026-11-25T12:00:20.400-05:00")
         #expect(try f.helpline.route(to: f.helplineNumber, from: "2125550103").provider?.id == f.a.id)
-        let stored = try f.helpline.read { db in try Int.fetchOne(db, sql: "SELECT sum(n) FROM ringing_by_second") ?? 0 }
-        let ringing = try f.count("attempts WHERE outcome IS NULL AND ended_at IS NULL")
-        #expect(stored == ringing && ringing == 3)
-        // Events leave the table as they leave ringing.
+        // The first offer rang out at 20.400 and the third route retired it: two ring on.
+        let totals = "SELECT coalesce(sum(n), 0) FROM ringing_totals"
+        #expect(try f.helpline.read { db in try Int.fetchOne(db, sql: totals) } == 2)
+        let now = try #require(try? Instant.parse("2026-11-25T12:00:20.400-05:00")).epochMilliseconds
+        #expect(try f.count("attempts WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline > \(now)") == 2)
+        #expect(try f.count("attempts WHERE outcome IS NULL AND ended_at IS NULL") == 3)
+        // Events leave the totals as they leave ringing.
         try f.helpline.answered(callID: second.callID)
-        #expect(try f.helpline.read { db in try Int.fetchOne(db, sql: "SELECT sum(n) FROM ringing_by_second") ?? 0 } == 2)
+        #expect(try f.helpline.read { db in try Int.fetchOne(db, sql: totals) } == 1)
         #expect(try f.helpline.doctor().checks.first { $0.name == "ringing counts = recount" }?.ok == true)
-        // An edit made with the triggers gone is found and repaired.
-        try f.helpline.write { db in try db.execute(sql: "DELETE FROM ringing_by_second") }
-        #expect(try f.helpline.doctor().checks.first { $0.name == "ringing counts = recount" }?.ok == false)
-        let repaired = try f.helpline.doctor(repair: true)
-        #expect(repaired.repaired.contains("rebuilt the count of offers ringing per second"))
-        #expect(try f.helpline.doctor().checks.allSatisfy(\.ok))
+        // Edits made with the triggers gone are found and repaired: a deadline row lost, a total changed.
+        for edit in ["DELETE FROM ringing_deadlines", "UPDATE ringing_totals SET n = n + 1"] {
+            try f.helpline.write { db in
+                let trigger = try #require(try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'ringing_totals_delete'"))
+                try db.execute(sql: "DROP TRIGGER ringing_totals_delete")
+                try db.execute(sql: edit)
+                try db.execute(sql: trigger)
+            }
+            #expect(try f.helpline.doctor().checks.first { $0.name == "ringing counts = recount" }?.ok == false, "\(edit)")
+            let repaired = try f.helpline.doctor(repair: true)
+            #expect(repaired.repaired.contains("rebuilt the count of offers ringing per provider"))
+            #expect(try f.helpline.doctor().checks.allSatisfy(\.ok))
+            #expect(try f.helpline.read { db in try Int.fetchOne(db, sql: totals) } == 1)
+        }
     }
 
     @Test("helpline sweep from cron prints the calls it closed")

@@ -55,7 +55,7 @@ extension Helpline {
         let ms = when.epochMilliseconds
         var behind: [(index: Int, span: RecountSpan)] = []
         // The latest offer of any provider: when it is not after this call, no offer is dated
-        // after it, and the ringing count can come from the per-second table.
+        // after it, and the ringing count can come from the per-provider totals.
         var latestOffer: Int64 = 0
         while let row = try rows.next() {
             if let last: Int64 = row[7] { latestOffer = max(latestOffer, last) }
@@ -99,6 +99,9 @@ extension Helpline {
                 if span == .month { counters[i].month = month[id, default: 0] }
             }
         }
+        // A call no offer is dated after retires the deadlines that have come; a backdated one
+        // leaves them (its count comes from the attempts).
+        if latestOffer <= ms { try Self.retireRinging(through: ms, db: db) }
         for (providerID, count) in try Self.liveCalls(at: ms, latestOffer: latestOffer, maxCallLength: options.maxCallLength, db: db) {
             if let i = index[providerID] { counters[i].concurrent = count }
         }
@@ -117,46 +120,27 @@ extension Helpline {
     /// Offers ringing and calls connected at `ms`, per provider.
     ///
     /// Ringing offers are those whose deadline is still ahead. When no offer is dated after the
-    /// call (`latestOffer <= ms`, as for every live call), they are read from `ringing_by_second`:
-    /// whole seconds from the table (a few rows per provider, however many calls ring), the
-    /// current second exactly from the attempts. Otherwise (a backdated call) every ringing offer
-    /// made by then is read from the attempts. No ring timeout is near an hour (600 s at most),
-    /// so either range stops an hour ahead: a call dated in the past never scans every later offer
-    /// whose events were lost. The table is summed by SQL (its key starts with the provider, so
-    /// GROUP BY needs no sort); offers read from the attempts are counted here, since grouping
-    /// rows that come in deadline order would make SQLite sort them.
+    /// call (`latestOffer <= ms`, as for every live call) and the call is not dated before the
+    /// retired deadlines, they are `ringing_totals` (one row per provider, kept by triggers)
+    /// less the deadlines that have come but are not retired yet (none after `retireRinging`):
+    /// the cost is the same at ten calls a second or ten thousand. Otherwise (a backdated call)
+    /// every ringing offer made by then is read from the attempts. No ring timeout is near an
+    /// hour (600 s at most), so that range stops an hour ahead: a call dated in the past never
+    /// scans every later offer whose events were lost. Offers read from the attempts are counted
+    /// here, since grouping rows that come in deadline order would make SQLite sort them.
     static func liveCalls(at ms: Int64, latestOffer: Int64, maxCallLength: Double, db: Database) throws -> [Int64: Int] {
         var counts: [Int64: Int] = [:]
-        let second = ms / 1000
-        if latestOffer <= ms {
-            // Later seconds whole, and this second's bucket apart: the offers of this second still
-            // ringing are read from whichever side of `ms` is shorter, so a route reads at most
-            // half a second of deadlines from the attempts (all of which ring out unanswered
-            // when telephony's events are lost).
-            let fromStart = ms - second * 1000 < 500
-            let buckets = try Row.fetchCursor(
-                db.cachedStatement(
-                    sql: """
-                        SELECT provider_id, sum(CASE WHEN deadline_s > ?1 THEN n ELSE 0 END), sum(CASE WHEN deadline_s = ?1 THEN n ELSE 0 END)
-                        FROM ringing_by_second WHERE deadline_s >= ?1 AND deadline_s <= ?1 + 3600
-                        GROUP BY provider_id
-                        """), arguments: [second])
-            while let row = try buckets.next() {
-                let thisSecond: Int = fromStart ? row[2] : 0
-                counts[row[0], default: 0] += row[1] + thisSecond
-            }
-            // From the start of the second: subtract the offers whose deadline has come (<= ms).
-            // Else: add the ones whose deadline is still ahead (> ms).
-            let boundary = try Int64.fetchCursor(
-                db.cachedStatement(
-                    sql: """
-                        SELECT provider_id FROM attempts INDEXED BY attempts_ringing
-                        WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline > ? AND ring_deadline < ?
-                        """), arguments: fromStart ? [second * 1000 - 1, ms + 1] : [ms, (second + 1) * 1000])
-            while let id = try boundary.next() { counts[id, default: 0] += fromStart ? -1 : 1 }
+        let retiredThrough =
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT retired_through FROM ringing_horizon WHERE id = 1")) ?? .max
+        if latestOffer <= ms && retiredThrough <= ms {
+            let totals = try Row.fetchCursor(db.cachedStatement(sql: "SELECT provider_id, n FROM ringing_totals WHERE n != 0"))
+            while let row = try totals.next() { counts[row[0], default: 0] += row[1] as Int }
+            let rungOut = try Row.fetchCursor(
+                db.cachedStatement(sql: "SELECT provider_id, n FROM ringing_deadlines WHERE deadline <= ?"), arguments: [ms])
+            while let row = try rungOut.next() { counts[row[0], default: 0] -= row[1] as Int }
             // Only a table edited past its triggers could make this negative (doctor finds that);
             // a decision never records a negative count.
-            for (id, n) in counts where n < 0 { counts[id] = 0 }
+            for (id, n) in counts where n <= 0 { counts[id] = nil }
         } else {
             let ringing = try Int64.fetchCursor(
                 db.cachedStatement(
@@ -175,6 +159,23 @@ extension Helpline {
                     """), arguments: [ms - Int64(maxCallLength * 1000), ms])
         while let id = try connected.next() { counts[id, default: 0] += 1 }
         return counts
+    }
+
+    /// Retires every ringing deadline at or before `ms` (the offers that rang out), so the totals
+    /// count exactly the offers ringing at `ms`, and moves the horizon to `ms`. A route does this
+    /// before counting: it deletes the few deadlines that came since the previous route. An
+    /// instant before the horizon retires nothing (its call is counted from the attempts).
+    static func retireRinging(through ms: Int64, db: Database) throws {
+        // Row by row, by key: a DELETE over a range of a table with triggers collects the keys in
+        // a temporary table first, on every route, even when the range is empty.
+        let rungOut = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT deadline, provider_id FROM ringing_deadlines WHERE deadline <= ?"), arguments: [ms])
+        for row in rungOut {
+            try db.cachedStatement(sql: "DELETE FROM ringing_deadlines WHERE deadline = ? AND provider_id = ?")
+                .execute(arguments: [row[0] as Int64, row[1] as Int64])
+        }
+        try db.cachedStatement(sql: "UPDATE ringing_horizon SET retired_through = ?1 WHERE id = 1 AND retired_through < ?1")
+            .execute(arguments: [ms])
     }
 
     /// How far a recount reads: the widest period it must count.

@@ -98,9 +98,11 @@ extension Helpline {
                 let closed = closedRinging + db.changesCount
                 if closed > 0 { fixes.append("closed \(closed) future-dated offers that held concurrency slots") }
                 if try Self.ringingTableDiffers(db) {
-                    try db.execute(sql: "DELETE FROM ringing_by_second")
-                    try db.execute(sql: "INSERT INTO ringing_by_second (provider_id, deadline_s, n) \(Self.ringingRecount)")
-                    fixes.append("rebuilt the count of offers ringing per second")
+                    // The totals start from nothing: the deadlines' insert trigger adds them up again.
+                    try db.execute(sql: "DELETE FROM ringing_deadlines")
+                    try db.execute(sql: "DELETE FROM ringing_totals")
+                    try db.execute(sql: "INSERT INTO ringing_deadlines (deadline, provider_id, n) \(Self.ringingRecount)")
+                    fixes.append("rebuilt the count of offers ringing per provider")
                 }
                 let recount = try Self.recountLive(db, now: now)
                 for (providerID, counts) in recount.expected where counts != recount.stored[providerID] {
@@ -163,8 +165,8 @@ extension Helpline {
                 .init(
                     name: "ringing counts = recount", ok: !ringingDiffers,
                     detail: ringingDiffers
-                        ? "ringing_by_second differs from the offers still ringing (run with --repair)"
-                        : "the offers ringing per provider and second match the attempts",
+                        ? "ringing_deadlines or ringing_totals differ from the offers still ringing (run with --repair)"
+                        : "the offers ringing per provider and deadline, and their totals, match the attempts",
                     kind: .repairable))
             let unconsented =
                 try Int.fetchOne(
@@ -209,18 +211,26 @@ extension Helpline {
 
     /// Rewrites one provider's live row from its attempts: the periods of its latest offer that
     /// is not in the future, counted in `zone`.
-    /// The rows `ringing_by_second` should hold, recounted from the attempts.
+    /// The rows `ringing_deadlines` should hold, recounted from the attempts: the open offers
+    /// whose deadline is after the retired horizon.
     static let ringingRecount = """
-        SELECT provider_id, ring_deadline / 1000, count(*) FROM attempts WHERE outcome IS NULL AND ended_at IS NULL GROUP BY 1, 2
+        SELECT ring_deadline, provider_id, count(*) FROM attempts
+        WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline > (SELECT retired_through FROM ringing_horizon WHERE id = 1)
+        GROUP BY 1, 2
         """
 
-    /// Whether `ringing_by_second` differs from a recount (an edit with its triggers dropped, say).
+    /// Whether `ringing_deadlines` differs from a recount, or `ringing_totals` from the sums of
+    /// its rows (an edit with the triggers dropped, say).
     static func ringingTableDiffers(_ db: Database) throws -> Bool {
+        let sums = "SELECT provider_id, sum(n) FROM ringing_deadlines GROUP BY 1"
+        let totals = "SELECT provider_id, n FROM ringing_totals WHERE n != 0"
         let differing = try Int.fetchOne(
             db,
             sql: """
-                SELECT (SELECT count(*) FROM (\(ringingRecount) EXCEPT SELECT provider_id, deadline_s, n FROM ringing_by_second))
-                     + (SELECT count(*) FROM (SELECT provider_id, deadline_s, n FROM ringing_by_second EXCEPT \(ringingRecount)))
+                SELECT (SELECT count(*) FROM (\(ringingRecount) EXCEPT SELECT deadline, provider_id, n FROM ringing_deadlines))
+                     + (SELECT count(*) FROM (SELECT deadline, provider_id, n FROM ringing_deadlines EXCEPT \(ringingRecount)))
+                     + (SELECT count(*) FROM (\(sums) EXCEPT \(totals)))
+                     + (SELECT count(*) FROM (\(totals) EXCEPT \(sums)))
                 """)
         return (differing ?? 0) > 0
     }
