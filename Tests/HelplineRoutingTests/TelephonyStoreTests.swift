@@ -145,6 +145,21 @@ struct TelephonyStoreTests {
         #expect(history.contains { $0.contains("\"ring_timeout_s\":45") })
     }
 
+    @Test(
+        "the durability asked for is the writer's, with a pool (GRDB sets WAL pools to NORMAL) and with one connection",
+        arguments: [(Helpline.Durability.full, 2), (.normal, 1)], [false, true])
+    func durabilityReachesTheWriter(durability: (Helpline.Durability, Int), singleConnection: Bool) throws {
+        let dir = try TempDir()
+        var options = Helpline.Options()
+        options.groupCommit = !singleConnection
+        options.singleConnection = singleConnection
+        options.backgroundCheckpoint = !singleConnection
+        options.durability = durability.0
+        let h = try Helpline(path: dir.path("d.sqlite"), options: options)
+        // 2 is FULL (every commit synced), 1 NORMAL.
+        #expect(try h.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == durability.1)
+    }
+
     @Test("group commit: 8 threads route 400 calls, every one stored once with its own consent record; a failing call costs only itself")
     func groupCommit() throws {
         let dir = try TempDir()

@@ -132,7 +132,12 @@ public final class Helpline: Sendable {
                 if created { try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = WAL") } }
                 pool = queue
             } else {
-                pool = try DatabasePool(path: real, configuration: config)
+                let databasePool = try DatabasePool(path: real, configuration: config)
+                // GRDB turns its writer to `synchronous = NORMAL` when it sets up WAL mode, after
+                // `prepareDatabase` has run: without this, a pool never synced a commit, whatever
+                // the durability asked for, and a power loss could undo calls already answered.
+                try databasePool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+                pool = databasePool
             }
             if options.migrate {
                 try Migrator.migrate(pool, path: path, now: options.now)
