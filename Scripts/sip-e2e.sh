@@ -216,7 +216,7 @@ PY
 }
 echo "rate,placed,successful,failed,retransmissions,setup_p99_ms,serve_cpu_s,kamailio_cpu_s,phones_cpu_s,callers_cpu_s" > "$work/load.csv"
 offset=100000
-for rate in 200 400 600 800 1000; do
+for rate in 200 300 400 600 800 1000; do
   count=$((rate * 20))
   python3 - "$work/load-$rate.csv" "$count" "$offset" <<'PY'
 import sys
