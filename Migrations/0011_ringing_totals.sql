@@ -23,7 +23,10 @@ CREATE TABLE ringing_horizon (
     id               INTEGER PRIMARY KEY CHECK (id = 1),
     retired_through  INTEGER NOT NULL    -- epoch ms: no row of ringing_deadlines has a deadline at or before it
 );
-INSERT INTO ringing_horizon (id, retired_through) VALUES (1, 0);
+-- Starts at the latest offer: the offers that rang out before it (every one whose events were lost,
+-- over the database's whole history) are retired at once here, not by the first route. A call
+-- dated before it counts from the attempts, as it would have anyway (an offer is dated after it).
+INSERT INTO ringing_horizon (id, retired_through) VALUES (1, coalesce((SELECT max(offered_at) FROM attempts), 0));
 
 CREATE TABLE ringing_deadlines (
     deadline     INTEGER NOT NULL,       -- attempts.ring_deadline, epoch ms
@@ -74,5 +77,6 @@ CREATE TRIGGER ringing_deadlines_delete AFTER DELETE ON attempts WHEN OLD.outcom
 END;
 
 INSERT INTO ringing_deadlines (deadline, provider_id, n)
-    SELECT ring_deadline, provider_id, count(*) FROM attempts WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline > 0
+    SELECT ring_deadline, provider_id, count(*) FROM attempts
+    WHERE outcome IS NULL AND ended_at IS NULL AND ring_deadline > (SELECT retired_through FROM ringing_horizon WHERE id = 1)
     GROUP BY 1, 2;

@@ -58,6 +58,52 @@ struct MigrationTests {
         #expect(try h.migrationStatus().schemaVersion == Migration.codeVersion)
     }
 
+    @Test("migration 0011 starts the ringing totals at the latest offer: offers that rang out long ago are retired at once")
+    func ringingTotalsStartAtTheLatestOffer() throws {
+        let dir = try TempDir()
+        let path = dir.path("v10.sqlite")
+        var config = Configuration()
+        // Attempts alone, without the calls and providers they belong to.
+        config.foreignKeysEnabled = false
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        try queue.write { db in
+            try db.execute(sql: Migrator.createLedger)
+            for m in Migration.shipped where m.version <= 10 {
+                try db.execute(sql: m.sql)
+                try db.execute(sql: "INSERT INTO schema_migrations VALUES (?, ?, ?, 0)", arguments: [m.version, m.name, m.sha256])
+            }
+            try db.execute(sql: "PRAGMA writable_schema = RESET")
+            // Provider 7: an offer whose events were lost long ago, one answered, and the latest,
+            // still ringing at the time it was made. Provider 8: an offer that rang out.
+            for (call, provider, offered, deadline, outcome) in [
+                (1, 7, 1_000, 21_000, nil), (2, 7, 5_000, 25_000, "answered"), (3, 7, 100_000, 120_000, nil),
+                (4, 8, 50_000, 70_000, nil),
+            ] as [(Int, Int, Int, Int, String?)] {
+                try db.execute(
+                    sql: "INSERT INTO attempts (call_id, seq, provider_id, offered_at, ring_deadline, outcome) VALUES (?, 1, ?, ?, ?, ?)",
+                    arguments: [call, provider, offered, deadline, outcome])
+            }
+        }
+        try queue.close()
+        let h = try Helpline(path: path)
+        try h.read { db in
+            #expect(try Int64.fetchOne(db, sql: "SELECT retired_through FROM ringing_horizon") == 100_000)
+            let deadlines = try Row.fetchAll(db, sql: "SELECT deadline, provider_id, n FROM ringing_deadlines").map {
+                [$0[0] as Int64, $0[1] as Int64, $0[2] as Int64]
+            }
+            #expect(deadlines == [[120_000, 7, 1]])
+            #expect(try Int.fetchOne(db, sql: "SELECT sum(n) FROM ringing_totals") == 1)
+            #expect(try Helpline.ringingTableDiffers(db) == false)
+            // From the horizon on, the totals agree with the attempts; before it, the attempts answer.
+            for ms: Int64 in [50_000, 60_000, 100_000, 119_999, 120_000] {
+                let fast = try Helpline.liveCalls(at: ms, latestOffer: 0, maxCallLength: 7200, db: db)
+                let exact = try Helpline.liveCalls(at: ms, latestOffer: .max, maxCallLength: 7200, db: db)
+                #expect(fast.filter { $0.value != 0 } == exact.filter { $0.value != 0 }, "at \(ms)")
+            }
+            #expect(try Helpline.liveCalls(at: 110_000, latestOffer: 0, maxCallLength: 7200, db: db) == [7: 1])
+        }
+    }
+
     /// Statements every routed call or event runs, each with its table's CHECK constraints.
     static let hotWrites = [
         "INSERT INTO calls (received_at, caller, caller_sha256, dialed, kind, status, updated_at) VALUES (1, '', '', '', 'pool', 'ringing', 1)",
