@@ -163,12 +163,7 @@ struct TelephonyStoreTests {
     @Test("group commit: 8 threads route 400 calls, every one stored once with its own consent record; a failing call costs only itself")
     func groupCommit() throws {
         let dir = try TempDir()
-        var options = Helpline.Options()
-        options.groupCommit = true
-        options.defaultTimeZone = try TimeZone(iana: "America/New_York")
-        let h = try Helpline(path: dir.path("g.sqlite"), options: options)
-        for n in 1...3 { try h.addProvider(fields: ProviderFields(["name": "P\(n)", "phone": "30355501\(n)0"])) }
-        try h.addHelplineNumber(try phone("8009151270"))
+        let h = try Self.groupCommitHelpline(dir.path("g.sqlite"))
         let failures = Locked(0)
         let ids = Locked<[Int64]>([])
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
@@ -196,6 +191,55 @@ struct TelephonyStoreTests {
         #expect(counts == (360, 360, 360))
         #expect(try h.verifyConsent().isIntact)
         #expect(try h.doctor().checks.allSatisfy(\.ok))
+    }
+
+    @Test("group commit: a body that throws after writing leaves nothing, and the calls batched with it are all stored")
+    func groupCommitBodyFailsAfterWriting() throws {
+        struct Refused: Error, Equatable { let n: Int }
+        let dir = try TempDir()
+        let h = try Self.groupCommitHelpline(dir.path("f.sqlite"))
+        let refused = Locked<[Int]>([])
+        let routed = Locked(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for i in 0..<40 {
+                let n = worker * 100 + i
+                if i % 4 == 3 {
+                    // Writes a row, then fails: only its own savepoint may roll back.
+                    do {
+                        try h.write { db in
+                            try db.execute(sql: "INSERT INTO settings (key, value, updated_at) VALUES (?, 'x', 0)", arguments: ["junk-\(n)"])
+                            throw Refused(n: n)
+                        }
+                    } catch {
+                        // Its own error (the store wraps what isn't a HelplineError), not the batch's.
+                        if "\(error)".contains("\(Refused(n: n))") {
+                            refused.withLock { $0.append(n) }
+                        } else {
+                            Issue.record("a failing body got \(String(reflecting: error)), not its own error")
+                        }
+                    }
+                } else if (try? h.route(to: "8009151270", from: "2125551\(String(format: "%03d", n))")) != nil {
+                    routed.withLock { $0 += 1 }
+                }
+            }
+        }
+        #expect(refused.withLock { $0.count } == 80 && Set(refused.withLock { $0 }).count == 80)
+        #expect(routed.withLock { $0 } == 240)
+        #expect(try h.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM settings WHERE key LIKE 'junk-%'") } == 0)
+        #expect(try h.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM calls") } == 240)
+        #expect(try h.verifyConsent().isIntact)
+        #expect(try h.doctor().checks.allSatisfy(\.ok))
+    }
+
+    /// A group-commit library with three providers in New York behind 800-915-1270.
+    static func groupCommitHelpline(_ path: String) throws -> Helpline {
+        var options = Helpline.Options()
+        options.groupCommit = true
+        options.defaultTimeZone = try TimeZone(iana: "America/New_York")
+        let h = try Helpline(path: path, options: options)
+        for n in 1...3 { try h.addProvider(fields: ProviderFields(["name": "P\(n)", "phone": "30355501\(n)0"])) }
+        try h.addHelplineNumber(try phone("8009151270"))
+        return h
     }
 
     /// The database file's size after routing 40 calls, and whether every WAL page reached it.
