@@ -98,6 +98,21 @@ struct FileSafetyTests {
         #expect(throws: StoreError.self) { try f.helpline.call(id: 2) }
     }
 
+    @Test("an outside edit of a call this process created and trusts is still an error on its next event, never a crash")
+    func outsideEditOfATrustedCall() throws {
+        let f = try RoutingFixture()
+        let r = try f.helpline.route(to: f.helplineNumber, from: "2125550631")
+        f.clock.advance(seconds: 1)
+        try f.helpline.answered(callID: r.callID)
+        try CLI.outside(f.helpline.path, "UPDATE attempts SET answered_at = 'x' WHERE call_id = \(r.callID)")
+        f.clock.advance(seconds: 30)
+        #expect(throws: StoreError.self) { try f.helpline.ended(callID: r.callID) }
+        // A call routed after the edit is trusted and its events work.
+        let next = try f.helpline.route(to: f.helplineNumber, from: "2125550632")
+        f.clock.advance(seconds: 1)
+        #expect(try f.helpline.answered(callID: next.callID).status == .connected)
+    }
+
     @Test("doctor --repair converts a wrong-typed value that converts without loss, and leaves the rest to a person")
     func repairConvertibleValues() throws {
         let f = try RoutingFixture()

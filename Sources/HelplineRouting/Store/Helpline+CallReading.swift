@@ -41,9 +41,12 @@ extension Helpline {
         var latestAttempt: AttemptRecord? { attempts.last }
     }
 
-    static func callState(_ id: Int64, db: Database) throws -> CallState {
-        try ColumnTypes.check("calls", filter: "id = ?", arguments: [id], db: db)
-        try ColumnTypes.check("attempts", filter: "call_id = ?", arguments: [id], db: db)
+    /// - Parameter trusted: the call's rows need no type check (see `isTrusted(callID:db:)`).
+    static func callState(_ id: Int64, db: Database, trusted: Bool = false) throws -> CallState {
+        if !trusted {
+            try ColumnTypes.check("calls", filter: "id = ?", arguments: [id], db: db)
+            try ColumnTypes.check("attempts", filter: "call_id = ?", arguments: [id], db: db)
+        }
         guard
             let row = try Row.fetchOne(
                 db.cachedStatement(
@@ -83,8 +86,8 @@ extension Helpline {
         try read { db in try Self.routeResult(callID: callID, db: db) }
     }
 
-    static func routeResult(callID: Int64, db: Database) throws -> RouteResult {
-        let call = try callState(callID, db: db)
+    static func routeResult(callID: Int64, db: Database, trusted: Bool = false) throws -> RouteResult {
+        let call = try callState(callID, db: db, trusted: trusted)
         // The first decision made the plan and the sticky choice; the latest says what is left.
         let first = try StoredDecision.fetch(callID: callID, attempt: 1, db: db)
         let decision = try StoredDecision.fetch(callID: callID, attempt: nil, db: db)
@@ -131,10 +134,13 @@ extension Helpline {
             }, warnings: [])
     }
 
-    /// - Parameter checked: tables whose rows of this call the transaction has already checked
-    ///   (`callState` checks the call and its attempts).
+    /// The tables whose rows of a call `fetchCall` decodes, in the order it checks them.
+    static let callTables = ["calls", "attempts", "routing_decisions", "callbacks", "consent_records"]
+
+    /// - Parameter checked: tables whose rows of this call need no check: already checked in this
+    ///   transaction (`callState` checks the call and its attempts), or trusted (all of them).
     static func fetchCall(_ id: Int64, db: Database, checked: Set<String> = []) throws -> CallRecord {
-        for table in ["calls", "attempts", "routing_decisions", "callbacks", "consent_records"] where !checked.contains(table) {
+        for table in callTables where !checked.contains(table) {
             try ColumnTypes.check(table, filter: table == "calls" ? "id = ?" : "call_id = ?", arguments: [id], db: db)
         }
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM calls WHERE id = ?"), arguments: [id]) else {
@@ -159,5 +165,34 @@ extension Helpline {
             strategy: decision.strategy, sticky: decision.sticky, fallbacks: decision.fallbacks, candidates: decision.verdicts,
             consentSeq: consent?["seq"],
             termsVersion: consent?["terms_version"])
+    }
+}
+
+/// Which calls' rows an event may decode without checking their types first.
+///
+/// Rows this library writes have their declared types by construction: only an edit from outside
+/// (the sqlite3 shell, a script) can put text in an INTEGER column. SQLite's `data_version`
+/// changes on a connection whenever another connection commits, so the calls created by this
+/// process's writer after the last such commit are trusted: those with an id above the watermark,
+/// which is the highest call id seen when `data_version` last changed. Checking every row of a
+/// call on every event was the largest single cost of a SIP call's `answered` and `ended`.
+struct CallTrust {
+    /// The writer's `data_version` when the watermark was taken.
+    var dataVersion: Int64?
+    /// Calls at or below this id are checked.
+    var watermark: Int64 = .max
+}
+
+extension Helpline {
+    /// Whether the rows of `callID` need no type check before decoding; call it inside a write
+    /// transaction (on the writer, whose `data_version` tells of other connections' commits).
+    func isTrusted(callID: Int64, db: Database) throws -> Bool {
+        guard let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) else { return false }
+        if let watermark = callTrust.withLock({ $0.dataVersion == version ? $0.watermark : nil }) { return callID > watermark }
+        // Another connection committed since the watermark was taken: every call that exists now
+        // may have been edited, so all of them are checked from here on.
+        let watermark = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM calls")) ?? 0
+        callTrust.withLock { $0 = CallTrust(dataVersion: version, watermark: watermark) }
+        return callID > watermark
     }
 }

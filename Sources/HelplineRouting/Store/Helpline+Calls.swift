@@ -5,6 +5,10 @@ extension Helpline {
     /// The tables `callState` checks the call's rows of.
     static let checkedByCallState: Set<String> = ["calls", "attempts"]
 
+    /// The tables an event's answer needs no further check of: those `callState` checked, or all
+    /// of them for a trusted call.
+    static func checkedAfterCallState(trusted: Bool) -> Set<String> { trusted ? Set(callTables) : checkedByCallState }
+
     /// Records that an offer of the call was answered.
     ///
     /// Idempotent: a resent "answered" (a retransmitted 200 OK) changes nothing and returns the
@@ -22,7 +26,8 @@ extension Helpline {
     public func answered(callID: Int64, attempt: Int? = nil, at time: Date? = nil) throws -> CallRecord {
         return try write { db in
             let when = try eventTime(time)
-            let call = try Self.callState(callID, db: db)
+            let trusted = try isTrusted(callID: callID, db: db)
+            let call = try Self.callState(callID, db: db, trusted: trusted)
             guard let latest = call.latestAttempt else {
                 throw RoutingError.conflictingEvent(callID: callID, event: "answered", state: "\(call.status) with no offer")
             }
@@ -59,7 +64,7 @@ extension Helpline {
                     state: Self.describe(status: call.status, attempt: current)
                         + (current.seq != latest.seq ? "; attempt \(latest.seq) was offered since" : ""))
             }
-            return try Self.fetchCall(callID, db: db, checked: Self.checkedByCallState)
+            return try Self.fetchCall(callID, db: db, checked: Self.checkedAfterCallState(trusted: trusted))
         }
     }
 
@@ -82,7 +87,8 @@ extension Helpline {
     {
         return try write { db in
             let when = try eventTime(time)
-            let call = try Self.callState(callID, db: db)
+            let trusted = try isTrusted(callID: callID, db: db)
+            let call = try Self.callState(callID, db: db, trusted: trusted)
             guard let current = call.latestAttempt else {
                 throw RoutingError.conflictingEvent(callID: callID, event: failure.rawValue, state: "\(call.status) with no offer")
             }
@@ -96,7 +102,7 @@ extension Helpline {
             }
             if failed.outcome != nil {
                 // A repeat: the call as it stands, marked so nobody takes it for a new offer.
-                var result = try Self.routeResult(callID: callID, db: db)
+                var result = try Self.routeResult(callID: callID, db: db, trusted: trusted)
                 result.repeated = true
                 return result
             }
@@ -106,7 +112,7 @@ extension Helpline {
             try Self.requireNotBefore(when, failed.offeredAt, callID: callID, event: failure.rawValue, what: "attempt \(failed.seq) was offered")
             try self.failAttempt(call: call, attempt: failed, failure: failure, at: when, db: db)
             try self.offerNext(call: call, at: when, db: db)
-            return try Self.routeResult(callID: callID, db: db)
+            return try Self.routeResult(callID: callID, db: db, trusted: trusted)
         }
     }
 
@@ -120,7 +126,8 @@ extension Helpline {
     public func ended(callID: Int64, at time: Date? = nil) throws -> CallRecord {
         return try write { db in
             let when = try eventTime(time)
-            let call = try Self.callState(callID, db: db)
+            let trusted = try isTrusted(callID: callID, db: db)
+            let call = try Self.callState(callID, db: db, trusted: trusted)
             let ms = when.epochMilliseconds
             if call.status == .connected, let answeredAt = call.answeredAt {
                 try Self.requireNotBefore(when, answeredAt, callID: callID, event: "ended", what: "it was answered")
@@ -151,7 +158,7 @@ extension Helpline {
                     ms, ms, callID,
                 ])
             }
-            return try Self.fetchCall(callID, db: db, checked: Self.checkedByCallState)
+            return try Self.fetchCall(callID, db: db, checked: Self.checkedAfterCallState(trusted: trusted))
         }
     }
 

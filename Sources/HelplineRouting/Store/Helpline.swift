@@ -90,6 +90,8 @@ public final class Helpline: Sendable {
     let storedZone = Locked<TimeZone?>(nil)
     /// Committed candidate lists and their ids.
     let candidateSetCache = Locked<[String: Int64]>([:])
+    /// The calls whose rows events decode unchecked; see `CallTrust`.
+    let callTrust = Locked(CallTrust())
     /// Set when `options.groupCommit` is on.
     let groupCommit: GroupCommit?
     /// While a group commit waits for the lock: when its oldest caller's busy timeout runs out.
@@ -148,6 +150,9 @@ public final class Helpline: Sendable {
             }
             if let name = stored ?? nil { storedZone.withLock { $0 = TimeZone(identifier: name) } }
             checkpointer = checkpointInBackground ? try Checkpointer(path: real, synchronous: synchronous, logger: options.logger) : nil
+            // The calls this process creates from now on are trusted by its events (`CallTrust`).
+            // A file without the schema yet (a status-only open) is left to the first event.
+            _ = try? pool.writeWithoutTransaction { db in try self.isTrusted(callID: 0, db: db) }
         } catch {
             throw StoreError.wrap(error, path: path, busyTimeout: options.busyTimeout)
         }
@@ -275,6 +280,7 @@ public final class Helpline: Sendable {
         configCache.withLock { $0 = nil }
         weightsCache.withLock { $0.removeAll() }
         candidateSetCache.withLock { $0.removeAll() }
+        callTrust.withLock { $0 = CallTrust() }
     }
 
     /// Runs `body` on a consistent read-only snapshot.
