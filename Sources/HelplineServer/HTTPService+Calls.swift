@@ -75,7 +75,11 @@ extension HTTPService {
             return Self.json(.ok, try await database { try helpline.ended(callID: callID) })
         case .noAnswer, .busy, .failed:
             let failure = event.failure ?? .noAnswer
-            return Self.json(.ok, try await database { try helpline.noAnswer(callID: callID, attempt: attempt, failure: failure) })
+            var next = try await database { try helpline.noAnswer(callID: callID, attempt: attempt, failure: failure) }
+            // HTTP.md promises a resent event the same answer, byte for byte; a proxy that resends
+            // after a lost reply must relay exactly what it would have. Only the CLI marks a repeat.
+            next.repeated = false
+            return Self.json(.ok, next)
         }
     }
 }
