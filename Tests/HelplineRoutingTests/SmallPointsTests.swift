@@ -164,4 +164,22 @@ struct SmallPointsTests {
         line.dailyCapUsed = 12
         #expect(line.dailyCapText == "12/60")
     }
+
+    @Test("a provider is a value: a copy's change never shows in the original, and equal fields are equal and hash alike")
+    func providerIsAValue() {
+        let original = Fixture.provider(7, weight: 3)
+        var copy = original
+        copy.weight = 9
+        copy.sipURI = "sip:intake@example.org"
+        #expect(original.weight == 3 && original.sipURI == nil)
+        #expect(copy.weight == 9 && copy.sipURI == "sip:intake@example.org" && copy.id == 7)
+        #expect(copy != original)
+        // Built apart, with the same fields: equal, and one entry in a set.
+        let twin = Fixture.provider(7, weight: 3)
+        #expect(twin == original && Set([twin, original]).count == 1)
+        var back = copy
+        back.weight = 3
+        back.sipURI = nil
+        #expect(back == original && back.hashValue == original.hashValue)
+    }
 }

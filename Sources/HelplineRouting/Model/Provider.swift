@@ -27,30 +27,129 @@ public struct Caps: Sendable, Hashable, Codable {
 }
 
 /// A paid advertiser that answers calls.
+///
+/// A value type whose fields share one immutable box: every route copies each provider several
+/// times (into its candidate, through the router, into the decision's record), and a copy then
+/// costs one reference count instead of one per name, zone, hours and states. Setting a field
+/// gives this value a box of its own, so copies never see each other's changes.
 public struct Provider: Sendable, Hashable, Identifiable {
-    public var id: Int64
-    public var name: String
+    private var box: Box
+
+    public var id: Int64 {
+        get { box.fields.id }
+        set { update { $0.id = newValue } }
+    }
+    public var name: String {
+        get { box.fields.name }
+        set { update { $0.name = newValue } }
+    }
     /// Where offers ring.
-    public var phone: PhoneNumber
+    public var phone: PhoneNumber {
+        get { box.fields.phone }
+        set { update { $0.phone = newValue } }
+    }
     /// The zone its hours and caps are judged in.
-    public var timeZone: TimeZone
-    public var hours: WeeklyHours
+    public var timeZone: TimeZone {
+        get { box.fields.timeZone }
+        set { update { $0.timeZone = newValue } }
+    }
+    public var hours: WeeklyHours {
+        get { box.fields.hours }
+        set { update { $0.hours = newValue } }
+    }
     /// The states it serves; empty means all.
-    public var states: Set<USState>
+    public var states: Set<USState> {
+        get { box.fields.states }
+        set { update { $0.states = newValue } }
+    }
     /// Its share within its tier, 1...100.
-    public var weight: Int
+    public var weight: Int {
+        get { box.fields.weight }
+        set { update { $0.weight = newValue } }
+    }
     /// Its tier; tier 1 is offered first.
-    public var priority: Int
-    public var caps: Caps
+    public var priority: Int {
+        get { box.fields.priority }
+        set { update { $0.priority = newValue } }
+    }
+    public var caps: Caps {
+        get { box.fields.caps }
+        set { update { $0.caps = newValue } }
+    }
     /// Pause after this many unanswered offers in a row; nil means never.
-    public var autoPauseAfter: Int?
+    public var autoPauseAfter: Int? {
+        get { box.fields.autoPauseAfter }
+        set { update { $0.autoPauseAfter = newValue } }
+    }
     /// Where a SIP proxy rings it (`sip:` or `sips:`); nil rings `phone`.
-    public var sipURI: String?
-    public var status: ProviderStatus
+    public var sipURI: String? {
+        get { box.fields.sipURI }
+        set { update { $0.sipURI = newValue } }
+    }
+    public var status: ProviderStatus {
+        get { box.fields.status }
+        set { update { $0.status = newValue } }
+    }
     /// Bumped on every change of settings or status; decisions record it, so they can be replayed.
-    public var revision: Int
-    public var createdAt: Date
-    public var updatedAt: Date
+    public var revision: Int {
+        get { box.fields.revision }
+        set { update { $0.revision = newValue } }
+    }
+    public var createdAt: Date {
+        get { box.fields.createdAt }
+        set { update { $0.createdAt = newValue } }
+    }
+    public var updatedAt: Date {
+        get { box.fields.updatedAt }
+        set { update { $0.updatedAt = newValue } }
+    }
+
+    init(
+        id: Int64, name: String, phone: PhoneNumber, timeZone: TimeZone, hours: WeeklyHours, states: Set<USState>,
+        weight: Int, priority: Int, caps: Caps, autoPauseAfter: Int? = nil, sipURI: String? = nil,
+        status: ProviderStatus,
+        revision: Int, createdAt: Date, updatedAt: Date
+    ) {
+        box = Box(
+            Fields(
+                id: id, name: name, phone: phone, timeZone: timeZone, hours: hours, states: states, weight: weight,
+                priority: priority, caps: caps, autoPauseAfter: autoPauseAfter, sipURI: sipURI, status: status,
+                revision: revision, createdAt: createdAt, updatedAt: updatedAt))
+    }
+
+    private struct Fields: Sendable, Hashable {
+        var id: Int64
+        var name: String
+        var phone: PhoneNumber
+        var timeZone: TimeZone
+        var hours: WeeklyHours
+        var states: Set<USState>
+        var weight: Int
+        var priority: Int
+        var caps: Caps
+        var autoPauseAfter: Int?
+        var sipURI: String?
+        var status: ProviderStatus
+        var revision: Int
+        var createdAt: Date
+        var updatedAt: Date
+    }
+
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    /// Settings change rarely (an operator's edit), so each change copies the fields once.
+    private mutating func update(_ change: (inout Fields) -> Void) {
+        var fields = box.fields
+        change(&fields)
+        box = Box(fields)
+    }
+
+    public static func == (a: Provider, b: Provider) -> Bool { a.box === b.box || a.box.fields == b.box.fields }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(box.fields) }
 
     /// Whether it serves a caller from `state`; an unknown caller state is served by everyone.
     public func serves(_ state: USState?) -> Bool {
