@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import Testing
@@ -181,5 +182,21 @@ struct SmallPointsTests {
         back.weight = 3
         back.sipURI = nil
         #expect(back == original && back.hashValue == original.hashValue)
+    }
+
+    @Test("a caller's keyed hash is the same from a prepared key as from a fresh one, for each key, in any order; a month starts at 00:00 UTC")
+    func callerKeysPrepared() {
+        let keys = [Data(repeating: 7, count: 32), Data((0..<32).map { UInt8($0) })]
+        func fresh(_ text: String, _ key: Data) -> String {
+            lowercaseHex(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: SymmetricKey(data: key)))
+        }
+        for text in ["+13035550123", "+12125550199", "+13035550123"] {
+            for key in keys { #expect(CallerKeys.hmac(text, key: key) == fresh(text, key)) }
+        }
+        #expect(CallerKeys.hmac("+13035550123", key: keys[0]) != CallerKeys.hmac("+13035550123", key: keys[1]))
+        #expect(CallerKeys.period(of: Date(timeIntervalSince1970: 1_796_083_199)) == 202_611)  // 2026-11-30 23:59:59Z
+        #expect(CallerKeys.period(of: Date(timeIntervalSince1970: 1_796_083_200)) == 202_612)  // 2026-12-01 00:00:00Z
+        #expect(CallerKeys.period(of: Date(timeIntervalSince1970: 1_798_761_599.5)) == 202_612)  // 2026-12-31 23:59:59.5Z
+        #expect(CallerKeys.period(of: Date(timeIntervalSince1970: 1_798_761_600)) == 202_701)
     }
 }

@@ -11,7 +11,8 @@ import GRDB
 enum CallerKeys {
     /// The UTC month of an instant, as a period key (202611).
     static func period(of time: Date) -> Int {
-        CivilTime(time, in: utc).monthKey
+        // UTC has no offset to look up: every route asks this.
+        CivilTime(localSeconds: Int(floor(time.timeIntervalSince1970))).monthKey
     }
 
     static let utc = TimeZone(identifier: "UTC") ?? .current
@@ -39,19 +40,51 @@ enum CallerKeys {
 
     /// Every hash a number may have in rows written between `from` and `to` (all time when nil):
     /// one per month whose key still exists, and the plain SHA-256 of rows written before keys.
-    static func hashes(_ e164: String, from: Date? = nil, to: Date? = nil, db: Database) throws -> [String] {
-        var sql = "SELECT key FROM caller_keys"
+    ///
+    /// - Parameter known: a hash of this number already computed for `at` (a route's own), so
+    ///   its month's key is not applied twice.
+    static func hashes(
+        _ e164: String, from: Date? = nil, to: Date? = nil, known: (hash: String, at: Date)? = nil, db: Database
+    ) throws -> [String] {
+        var sql = "SELECT period, key FROM caller_keys"
         var arguments: StatementArguments = []
         if let from, let to {
             sql += " WHERE period BETWEEN ? AND ?"
             arguments = [period(of: from), period(of: to)]
         }
-        let keys = try Data.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
-        return keys.map { hmac(e164, key: $0) } + [sha256Hex(e164)]
+        let knownPeriod = known.map { period(of: $0.at) }
+        var result: [String] = []
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        while let row = try rows.next() {
+            if let known, row[0] == knownPeriod {
+                result.append(known.hash)
+            } else {
+                result.append(hmac(e164, key: row[1]))
+            }
+        }
+        result.append(sha256Hex(e164))
+        return result
     }
 
+    /// Each key's HMAC state after the key, by key: setting a key up costs as much as hashing a
+    /// number, and a process sees one or two keys a month. Keyed by the key's bytes, so a key
+    /// deleted by a purge is simply never asked for again.
+    private static let prepared = Locked<[Data: HMAC<SHA256>]>([:])
+
     static func hmac(_ text: String, key: Data) -> String {
-        lowercaseHex(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: SymmetricKey(data: key)))
+        var mac =
+            prepared.withLock { $0[key] }
+            ?? {
+                let fresh = HMAC<SHA256>(key: SymmetricKey(data: key))
+                prepared.withLock { cache in
+                    if cache.count >= 64 { cache.removeAll() }
+                    cache[key] = fresh
+                }
+                return fresh
+            }()
+        var bytes = text
+        bytes.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return lowercaseHex(mac.finalize())
     }
 
     /// SQL for `column IN (?, ?, …)` with one placeholder per hash.

@@ -88,7 +88,8 @@ extension Helpline {
                     try Self.candidates(providers, members: members, at: when, options: options, db: db))
                 if let caller {
                     input.repeatProviderID = try Self.repeatProvider(
-                        caller: caller, helplineID: h.id, windowDays: h.repeatWindowDays, at: when, db: db)
+                        caller: caller, helplineID: h.id, windowDays: h.repeatWindowDays, at: when,
+                        known: callerHash, db: db)
                 }
                 input.strategyState = StrategyState(
                     currentWeights: h.strategy == .weightedRoundRobin ? try loadWeights(helplineID: h.id, db: db) : [:],
@@ -233,11 +234,16 @@ extension Helpline {
     }
 
     /// The provider this caller reached (answered) through this helpline within the window.
-    static func repeatProvider(caller: PhoneNumber, helplineID: Int64, windowDays: Int, at when: Date, db: Database) throws -> Int64? {
+    ///
+    /// - Parameter known: the caller's hash for `when` when the route has computed it already.
+    static func repeatProvider(
+        caller: PhoneNumber, helplineID: Int64, windowDays: Int, at when: Date, known: String? = nil, db: Database
+    ) throws -> Int64? {
         guard windowDays > 0 else { return nil }
         let since = when.epochMilliseconds - Int64(windowDays) * 86_400_000
         // The caller's hash under each month's key the window touches.
-        let hashes = try CallerKeys.hashes(caller.e164, from: Date(epochMilliseconds: since), to: when, db: db)
+        let hashes = try CallerKeys.hashes(
+            caller.e164, from: Date(epochMilliseconds: since), to: when, known: known.map { ($0, when) }, db: db)
         // One index probe per key (an IN list would make SQLite build a temporary table for the
         // values on every call); the latest answered call under any of them wins.
         var latest: (at: Int64, provider: Int64)?
