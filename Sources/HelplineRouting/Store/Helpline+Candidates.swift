@@ -102,7 +102,9 @@ extension Helpline {
         // A call no offer is dated after retires the deadlines that have come; a backdated one
         // leaves them (its count comes from the attempts).
         if latestOffer <= ms { try Self.retireRinging(through: ms, db: db) }
-        for (providerID, count) in try Self.liveCalls(at: ms, latestOffer: latestOffer, maxCallLength: options.maxCallLength, db: db) {
+        for (providerID, count) in try Self.liveCalls(
+            at: ms, latestOffer: latestOffer, maxCallLength: options.maxCallLength, expected: providers.count, db: db)
+        {
             if let i = index[providerID] { counters[i].concurrent = count }
         }
         var result: [Candidate] = []
@@ -128,8 +130,13 @@ extension Helpline {
     /// hour (600 s at most), so that range stops an hour ahead: a call dated in the past never
     /// scans every later offer whose events were lost. Offers read from the attempts are counted
     /// here, since grouping rows that come in deadline order would make SQLite sort them.
-    static func liveCalls(at ms: Int64, latestOffer: Int64, maxCallLength: Double, db: Database) throws -> [Int64: Int] {
+    ///
+    /// - Parameter expected: how many providers may have counts (room is made for them once).
+    static func liveCalls(at ms: Int64, latestOffer: Int64, maxCallLength: Double, expected: Int = 0, db: Database) throws
+        -> [Int64: Int]
+    {
         var counts: [Int64: Int] = [:]
+        counts.reserveCapacity(expected)
         let retiredThrough =
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT retired_through FROM ringing_horizon WHERE id = 1")) ?? .max
         if latestOffer <= ms && retiredThrough <= ms {
