@@ -39,6 +39,37 @@ struct PurgeShredTests {
         #expect(purges == "202610")
     }
 
+    @Test("a shredded month's key leaves a running process's memory: at once after its own purge, at the next route after another's")
+    func shreddedKeyLeavesMemory() throws {
+        let f = try RoutingFixture(start: "2026-10-20T12:00:00-04:00")
+        let first = try f.helpline.route(to: f.helplineNumber, from: "2125550431")
+        try f.helpline.answered(callID: first.callID)
+        try f.helpline.ended(callID: first.callID)
+        // A November route hashes under November's key and probes October's (its repeat window).
+        try f.clock.set("2026-11-10T12:00:00-05:00")
+        _ = try f.helpline.route(to: f.helplineNumber, from: "2125550432")
+        func key(_ period: Int) throws -> Data? {
+            try f.helpline.read { db in try Data.fetchOne(db, sql: "SELECT key FROM caller_keys WHERE period = ?", arguments: [period]) }
+        }
+        let october = try #require(try key(202_610))
+        #expect(f.helpline.preparedKeys.keys.contains(october))
+        // Another process (the CLI, on the real clock) purges October: the key leaves the file,
+        // and this process's next route over October's days forgets it.
+        let purge = try CLI.run(["purge", "--before", "2026-11-01"], db: f.helpline.path)
+        #expect(purge.status == 0)
+        #expect(try key(202_610) == nil)
+        #expect(f.helpline.preparedKeys.keys.contains(october))
+        _ = try f.helpline.route(to: f.helplineNumber, from: "2125550433")
+        #expect(!f.helpline.preparedKeys.keys.contains(october))
+        // Its own purge forgets at once: November's key, prepared by the routes above.
+        let november = try #require(try key(202_611))
+        #expect(f.helpline.preparedKeys.keys.contains(november))
+        try f.clock.set("2026-12-10T12:00:00-05:00")
+        _ = try f.helpline.purge(before: instant("2026-12-01T00:00:00-05:00"))
+        #expect(try key(202_611) == nil)
+        #expect(!f.helpline.preparedKeys.keys.contains(november))
+    }
+
     @Test("a --before later than the end of yesterday is refused (65), and nothing changes")
     func futureBeforeRefused() throws {
         let f = try RoutingFixture()

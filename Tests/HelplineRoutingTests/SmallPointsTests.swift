@@ -190,13 +190,21 @@ struct SmallPointsTests {
         func fresh(_ text: String, _ key: Data) -> String {
             lowercaseHex(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: SymmetricKey(data: key)))
         }
+        let prepared = PreparedKeys()
         for text in ["+13035550123", "+12125550199", "+13035550123"] {
-            for key in keys { #expect(CallerKeys.hmac(text, key: key) == fresh(text, key)) }
+            for (i, key) in keys.enumerated() {
+                #expect(CallerKeys.hmac(text, key: key, prepared: prepared, period: 202_611 + i) == fresh(text, key))
+            }
         }
+        #expect(Set(prepared.keys) == Set(keys))
+        // A month given another key (recreated after a purge) is prepared again, not reused.
+        let other = Data(repeating: 9, count: 32)
+        #expect(CallerKeys.hmac("+13035550123", key: other, prepared: prepared, period: 202_611) == fresh("+13035550123", other))
         #expect(CallerKeys.hmac("+13035550123", key: keys[0]) != CallerKeys.hmac("+13035550123", key: keys[1]))
         #expect(CallerKeys.period(of: Date(timeIntervalSince1970: 1_796_083_199)) == 202_611)  // 2026-11-30 23:59:59Z
         #expect(CallerKeys.period(of: Date(timeIntervalSince1970: 1_796_083_200)) == 202_612)  // 2026-12-01 00:00:00Z
         #expect(CallerKeys.period(of: Date(timeIntervalSince1970: 1_798_761_599.5)) == 202_612)  // 2026-12-31 23:59:59.5Z
         #expect(CallerKeys.period(of: Date(timeIntervalSince1970: 1_798_761_600)) == 202_701)
+        #expect(CallerKeys.previous(202_701) == 202_612 && CallerKeys.previous(202_612) == 202_611)
     }
 }

@@ -24,10 +24,12 @@ enum CallerKeys {
 
     /// The hash of a number for a row written at `time`; creates the month's key when needed.
     /// Must run inside a write transaction.
-    static func hash(_ e164: String, at time: Date, db: Database) throws -> String {
+    ///
+    /// - Parameter prepared: the database's prepared keys, to reuse the month's (a route's).
+    static func hash(_ e164: String, at time: Date, prepared: PreparedKeys? = nil, db: Database) throws -> String {
         let period = period(of: time)
         if let key = try Data.fetchOne(db.cachedStatement(sql: "SELECT key FROM caller_keys WHERE period = ?"), arguments: [period]) {
-            return hmac(e164, key: key)
+            return hmac(e164, key: key, prepared: prepared, period: period)
         }
         var bytes = [UInt8](repeating: 0, count: 32)
         var rng = SystemRandomNumberGenerator()
@@ -41,47 +43,57 @@ enum CallerKeys {
     /// Every hash a number may have in rows written between `from` and `to` (all time when nil):
     /// one per month whose key still exists, and the plain SHA-256 of rows written before keys.
     ///
-    /// - Parameter known: a hash of this number already computed for `at` (a route's own), so
-    ///   its month's key is not applied twice.
+    /// - Parameters:
+    ///   - known: a hash of this number already computed for `at` (a route's own), so its
+    ///     month's key is not applied twice.
+    ///   - prepared: the database's prepared keys: the range's latest two months are taken from
+    ///     it (and kept in it), and a month of the range whose key is gone is forgotten.
     static func hashes(
-        _ e164: String, from: Date? = nil, to: Date? = nil, known: (hash: String, at: Date)? = nil, db: Database
+        _ e164: String, from: Date? = nil, to: Date? = nil, known: (hash: String, at: Date)? = nil, prepared: PreparedKeys? = nil,
+        db: Database
     ) throws -> [String] {
         var sql = "SELECT period, key FROM caller_keys"
         var arguments: StatementArguments = []
+        var range: ClosedRange<Int>?
         if let from, let to {
             sql += " WHERE period BETWEEN ? AND ?"
+            range = period(of: from)...max(period(of: from), period(of: to))
             arguments = [period(of: from), period(of: to)]
         }
         let knownPeriod = known.map { period(of: $0.at) }
+        // Only the months routes hash under (the latest two of the range) are worth preparing.
+        let recent = to.map { previous(period(of: $0)) }
         var result: [String] = []
+        var present: Set<Int> = []
         let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
         while let row = try rows.next() {
-            if let known, row[0] == knownPeriod {
+            let rowPeriod: Int = row[0]
+            present.insert(rowPeriod)
+            if let known, rowPeriod == knownPeriod {
                 result.append(known.hash)
             } else {
-                result.append(hmac(e164, key: row[1]))
+                let cacheable = recent.map { rowPeriod >= $0 } ?? false
+                result.append(hmac(e164, key: row[1], prepared: cacheable ? prepared : nil, period: rowPeriod))
             }
         }
+        prepared?.forgetAbsent(in: range, present: present)
         result.append(sha256Hex(e164))
         return result
     }
 
-    /// Each key's HMAC state after the key, by key: setting a key up costs as much as hashing a
-    /// number, and a process sees one or two keys a month. Keyed by the key's bytes, so a key
-    /// deleted by a purge is simply never asked for again.
-    private static let prepared = Locked<[Data: HMAC<SHA256>]>([:])
+    /// The period before `period` (202612 → 202611, 202701 → 202612).
+    static func previous(_ period: Int) -> Int {
+        period % 100 == 1 ? (period / 100 - 1) * 100 + 12 : period - 1
+    }
 
-    static func hmac(_ text: String, key: Data) -> String {
-        var mac =
-            prepared.withLock { $0[key] }
-            ?? {
-                let fresh = HMAC<SHA256>(key: SymmetricKey(data: key))
-                prepared.withLock { cache in
-                    if cache.count >= 64 { cache.removeAll() }
-                    cache[key] = fresh
-                }
-                return fresh
-            }()
+    /// The keyed hash of `text`.
+    ///
+    /// - Parameters:
+    ///   - prepared: where the key's prepared state is kept for the next call; nil prepares the
+    ///     key for this call only.
+    ///   - period: the key's month.
+    static func hmac(_ text: String, key: Data, prepared: PreparedKeys? = nil, period: Int = 0) -> String {
+        var mac = prepared?.mac(key: key, period: period) ?? HMAC<SHA256>(key: SymmetricKey(data: key))
         var bytes = text
         bytes.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
         return lowercaseHex(mac.finalize())
@@ -91,4 +103,37 @@ enum CallerKeys {
     static func inList(_ column: String, _ count: Int) -> String {
         "\(column) IN (" + Array(repeating: "?", count: max(count, 1)).joined(separator: ", ") + ")"
     }
+}
+
+/// One database's keys, prepared for HMAC (setting a key up costs as much as hashing a number),
+/// by month: only the months routes hash under are kept. A state is used only for the very key
+/// bytes just read from `caller_keys` in the same transaction, and a month whose key is gone is
+/// forgotten by this process's own purge at once and by the next lookup over it otherwise, so
+/// a purge's shredding does not live on in the memory of a long-running server.
+final class PreparedKeys: Sendable {
+    private let entries = Locked<[Int: (key: Data, mac: HMAC<SHA256>)]>([:])
+
+    /// The prepared state of `key`, the key of `period`, prepared now if it is new.
+    func mac(key: Data, period: Int) -> HMAC<SHA256> {
+        if let hit = entries.withLock({ $0[period] }), hit.key == key { return hit.mac }
+        let fresh = HMAC<SHA256>(key: SymmetricKey(data: key))
+        entries.withLock { cache in
+            // Routes use two months at a time; more means old months were written.
+            if cache.count >= 4 { cache.removeAll() }
+            cache[period] = (key, fresh)
+        }
+        return fresh
+    }
+
+    /// Forgets the months in `range` (every month when nil) whose key is not in `present`, the
+    /// months found in `caller_keys` over that range.
+    func forgetAbsent(in range: ClosedRange<Int>?, present: Set<Int>) {
+        entries.withLock { cache in
+            let gone = cache.keys.filter { (range?.contains($0) ?? true) && !present.contains($0) }
+            for period in gone { cache[period] = nil }
+        }
+    }
+
+    /// The key bytes prepared now.
+    var keys: [Data] { entries.withLock { $0.values.map(\.key) } }
 }

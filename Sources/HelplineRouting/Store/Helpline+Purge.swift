@@ -115,6 +115,9 @@ extension Helpline {
                     redacted.subtract(kept)
                     return .commit
                 }
+                // This process's prepared keys of the shredded months go with them (another
+                // process forgets them at its next lookup over those months).
+                for period in result?.shreddedPeriods ?? [] { preparedKeys.forgetAbsent(in: period...period, present: []) }
                 try checkpointFully(db)
                 if try !numbersStillInFile(redacted).isEmpty {
                     // Earlier updates of a row can leave its old bytes in a page's free space,

@@ -58,7 +58,8 @@ extension Helpline {
             // Keyed by the month's secret (see `CallerKeys`). A withheld caller is hashed from a
             // random value: withheld calls are never one "caller".
             let callerHash =
-                callerID == .withheld ? sha256Hex("withheld:" + UUID().uuidString) : try CallerKeys.hash(callerID.stored, at: when, db: db)
+                callerID == .withheld
+                ? sha256Hex("withheld:" + UUID().uuidString) : try CallerKeys.hash(callerID.stored, at: when, prepared: preparedKeys, db: db)
             if let externalID,
                 let existing = try Int64.fetchOne(
                     db.cachedStatement(sql: "SELECT id FROM calls WHERE external_id = ? AND external_id IS NOT NULL"), arguments: [externalID])
@@ -89,7 +90,7 @@ extension Helpline {
                 if let caller {
                     input.repeatProviderID = try Self.repeatProvider(
                         caller: caller, helplineID: h.id, windowDays: h.repeatWindowDays, at: when,
-                        known: callerHash, db: db)
+                        known: callerHash, prepared: preparedKeys, db: db)
                 }
                 input.strategyState = StrategyState(
                     currentWeights: h.strategy == .weightedRoundRobin ? try loadWeights(helplineID: h.id, db: db) : [:],
@@ -235,15 +236,18 @@ extension Helpline {
 
     /// The provider this caller reached (answered) through this helpline within the window.
     ///
-    /// - Parameter known: the caller's hash for `when` when the route has computed it already.
+    /// - Parameters:
+    ///   - known: the caller's hash for `when` when the route has computed it already.
+    ///   - prepared: the database's prepared keys.
     static func repeatProvider(
-        caller: PhoneNumber, helplineID: Int64, windowDays: Int, at when: Date, known: String? = nil, db: Database
+        caller: PhoneNumber, helplineID: Int64, windowDays: Int, at when: Date, known: String? = nil, prepared: PreparedKeys? = nil,
+        db: Database
     ) throws -> Int64? {
         guard windowDays > 0 else { return nil }
         let since = when.epochMilliseconds - Int64(windowDays) * 86_400_000
         // The caller's hash under each month's key the window touches.
         let hashes = try CallerKeys.hashes(
-            caller.e164, from: Date(epochMilliseconds: since), to: when, known: known.map { ($0, when) }, db: db)
+            caller.e164, from: Date(epochMilliseconds: since), to: when, known: known.map { ($0, when) }, prepared: prepared, db: db)
         // One index probe per key (an IN list would make SQLite build a temporary table for the
         // values on every call); the latest answered call under any of them wins.
         var latest: (at: Int64, provider: Int64)?

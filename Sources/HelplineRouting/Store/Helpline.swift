@@ -88,6 +88,8 @@ public final class Helpline: Sendable {
     let weightsCache = Locked<[Int64: (text: String, weights: [Int64: Int])]>([:])
     /// The database's zone (`settings.time_zone`), read on open and kept in step by `setTimeZone`.
     let storedZone = Locked<TimeZone?>(nil)
+    /// This database's caller keys of the months routes hash under, prepared (see `CallerKeys`).
+    let preparedKeys = PreparedKeys()
     /// Committed candidate lists and their ids.
     let candidateSetCache = Locked<[String: Int64]>([:])
     /// The calls whose rows events decode unchecked; see `CallTrust`.
