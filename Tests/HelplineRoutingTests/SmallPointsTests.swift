@@ -201,6 +201,9 @@ struct SmallPointsTests {
         let other = Data(repeating: 9, count: 32)
         #expect(CallerKeys.hmac("+13035550123", key: other, prepared: prepared, period: 202_611) == fresh("+13035550123", other))
         #expect(CallerKeys.hmac("+13035550123", key: keys[0]) != CallerKeys.hmac("+13035550123", key: keys[1]))
+        // A new month to write in drops the months before it; only a lookup brings one back.
+        _ = CallerKeys.hmac("+13035550123", key: keys[0], prepared: prepared, period: 202_612, dropsOlder: true)
+        #expect(prepared.keys == [keys[0]])
         #expect(CallerKeys.period(of: Date(timeIntervalSince1970: 1_796_083_199)) == 202_611)  // 2026-11-30 23:59:59Z
         #expect(CallerKeys.period(of: Date(timeIntervalSince1970: 1_796_083_200)) == 202_612)  // 2026-12-01 00:00:00Z
         #expect(CallerKeys.period(of: Date(timeIntervalSince1970: 1_798_761_599.5)) == 202_612)  // 2026-12-31 23:59:59.5Z

@@ -29,7 +29,9 @@ enum CallerKeys {
     static func hash(_ e164: String, at time: Date, prepared: PreparedKeys? = nil, db: Database) throws -> String {
         let period = period(of: time)
         if let key = try Data.fetchOne(db.cachedStatement(sql: "SELECT key FROM caller_keys WHERE period = ?"), arguments: [period]) {
-            return hmac(e164, key: key, prepared: prepared, period: period)
+            // A new month for writing drops the older ones: the repeat lookup prepares again the
+            // month it still reads (and checks it exists), and nothing else keeps it.
+            return hmac(e164, key: key, prepared: prepared, period: period, dropsOlder: true)
         }
         var bytes = [UInt8](repeating: 0, count: 32)
         var rng = SystemRandomNumberGenerator()
@@ -92,8 +94,9 @@ enum CallerKeys {
     ///   - prepared: where the key's prepared state is kept for the next call; nil prepares the
     ///     key for this call only.
     ///   - period: the key's month.
-    static func hmac(_ text: String, key: Data, prepared: PreparedKeys? = nil, period: Int = 0) -> String {
-        var mac = prepared?.mac(key: key, period: period) ?? HMAC<SHA256>(key: SymmetricKey(data: key))
+    ///   - dropsOlder: a month prepared anew forgets every earlier month.
+    static func hmac(_ text: String, key: Data, prepared: PreparedKeys? = nil, period: Int = 0, dropsOlder: Bool = false) -> String {
+        var mac = prepared?.mac(key: key, period: period, dropsOlder: dropsOlder) ?? HMAC<SHA256>(key: SymmetricKey(data: key))
         var bytes = text
         bytes.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
         return lowercaseHex(mac.finalize())
@@ -114,12 +117,15 @@ final class PreparedKeys: Sendable {
     private let entries = Locked<[Int: (key: Data, mac: HMAC<SHA256>)]>([:])
 
     /// The prepared state of `key`, the key of `period`, prepared now if it is new.
-    func mac(key: Data, period: Int) -> HMAC<SHA256> {
+    ///
+    /// - Parameter dropsOlder: when prepared now, forget every month before `period`.
+    func mac(key: Data, period: Int, dropsOlder: Bool = false) -> HMAC<SHA256> {
         if let hit = entries.withLock({ $0[period] }), hit.key == key { return hit.mac }
         let fresh = HMAC<SHA256>(key: SymmetricKey(data: key))
         entries.withLock { cache in
             // Routes use two months at a time; more means old months were written.
             if cache.count >= 4 { cache.removeAll() }
+            if dropsOlder { for older in cache.keys.filter({ $0 < period }) { cache[older] = nil } }
             cache[period] = (key, fresh)
         }
         return fresh
