@@ -88,6 +88,9 @@ struct TwilioUnitTests {
 
 @Suite("helpline serve, against the running binary", .serialized)
 struct ServeTests {
+    /// The widget's policy, as HTTP.md writes it.
+    static let contractCSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
+
     /// A database with three providers (B has a SIP URI), the general number and a listing with
     /// a 35 s ring timeout, and published terms.
     static func setUp(_ dir: TempDir) throws -> String {
@@ -211,6 +214,12 @@ struct ServeTests {
         let failedProvider = try #require((second["provider"] as? [String: Any])?["id"] as? Int)
         #expect(try server.post("/v1/events", [("event", "failed"), ("call_id", sid), ("attempt", "1")]).status == 200)
         #expect(try rows(db, "provider_live", "provider_id = \(failedProvider) AND unanswered_in_a_row > 0") == 0)
+        // Each event answered 2xx is counted, resends too; refused ones (400, 404, 409, 422) are not.
+        let metrics = try server.get("/metrics", token: true).text
+        for (event, n) in [("busy", 2), ("answered", 2), ("ended", 2), ("failed", 1)] {
+            #expect(metrics.contains("helpline_call_events_total{event=\"\(event)\"} \(n)\n"), "\(event)")
+        }
+        #expect(!metrics.contains("helpline_call_events_total{event=\"no-answer\"}"))
         #expect(server.stop()?.status == 0)
     }
 
@@ -344,7 +353,7 @@ struct ServeTests {
         let personPage = try server.post("/v1/callbacks", [("phone", "(303) 555-0125"), ("website", "")], token: false, headers: browser)
         let botPage = try server.post("/v1/callbacks", [("phone", "(303) 555-0126"), ("website", "x")], token: false, headers: browser)
         #expect(personPage.status == 201 && botPage.body == personPage.body && personPage.text.contains("Thank you, a provider will call you back"))
-        #expect(personPage.headers["content-security-policy"] == WidgetPage.contentSecurityPolicy)
+        #expect(personPage.headers["content-security-policy"] == Self.contractCSP)
         let bad = try server.post("/v1/callbacks", [("phone", "303-555-0127"), ("website", "")], token: false)
         #expect(bad.status == 422)
         let badPage = try server.post("/v1/callbacks", [("phone", "303-555-0127"), ("website", "")], token: false, headers: browser)
@@ -382,7 +391,7 @@ struct ServeTests {
         let terms = try server.get("/terms")
         #expect(terms.status == 200 && terms.text == "Terms of use, version 1." && terms.headers["content-type"] == "text/plain; charset=utf-8")
         let widget = try server.get("/widget")
-        #expect(widget.status == 200 && widget.headers["content-security-policy"] == WidgetPage.contentSecurityPolicy)
+        #expect(widget.status == 200 && widget.headers["content-security-policy"] == Self.contractCSP)
         for needle in [
             "href=\"tel:+18009151270\">(800) 915-1270</a>", "action=\"https://helpline.example.org/v1/callbacks\"",
             "Use This Format Only: (###) ###-####",
