@@ -84,6 +84,23 @@ struct TwilioUnitTests {
         #expect(CallEvent.twilioDialStatus("canceled") == [.ended] && CallEvent.twilioDialStatus("completed") == [.answered, .ended])
         #expect(CallEvent.twilioCallStatus("in-progress") == nil && CallEvent.twilioCallStatus("busy") == .ended)
     }
+
+    @Test("every mapping HTTP.md tabulates: DialCallStatus, CallStatus and SIP responses to events")
+    func contractMappings() {
+        let dial: [String: [CallEvent]] = [
+            "busy": [.busy], "no-answer": [.noAnswer], "failed": [.failed], "canceled": [.ended], "completed": [.answered, .ended],
+        ]
+        for (status, events) in dial { #expect(CallEvent.twilioDialStatus(status) == events, "\(status)") }
+        for status in ["completed", "busy", "failed", "no-answer", "canceled"] {
+            #expect(CallEvent.twilioCallStatus(status) == .ended, "\(status)")
+        }
+        for status in ["queued", "initiated", "ringing", "in-progress"] { #expect(CallEvent.twilioCallStatus(status) == nil, "\(status)") }
+        for code in [486, 600, 603] { #expect(CallEvent(sipStatus: code) == .busy, "\(code)") }
+        for code in [408, 480] { #expect(CallEvent(sipStatus: code) == .noAnswer, "\(code)") }
+        for code in [400, 403, 404, 487, 488, 500, 502, 503, 504, 580, 604, 606] { #expect(CallEvent(sipStatus: code) == .failed, "\(code)") }
+        for code in [100, 180, 183] { #expect(CallEvent(sipStatus: code) == nil, "\(code)") }
+        #expect(CallEvent(sipStatus: 200) == .answered)
+    }
 }
 
 @Suite("helpline serve, against the running binary", .serialized)
