@@ -209,5 +209,6 @@ struct SmallPointsTests {
         #expect(CallerKeys.period(of: Date(timeIntervalSince1970: 1_798_761_599.5)) == 202_612)  // 2026-12-31 23:59:59.5Z
         #expect(CallerKeys.period(of: Date(timeIntervalSince1970: 1_798_761_600)) == 202_701)
         #expect(CallerKeys.previous(202_701) == 202_612 && CallerKeys.previous(202_612) == 202_611)
+        #expect(CallerKeys.next(202_612) == 202_701 && CallerKeys.next(202_611) == 202_612)
     }
 }

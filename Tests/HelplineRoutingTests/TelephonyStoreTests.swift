@@ -25,7 +25,9 @@ struct TelephonyStoreTests {
         #expect(throws: RoutingError.self) { try f.helpline.answered(callID: r.callID, attempt: 1) }
     }
 
-    @Test("ringing counts from the table equal an exact count of the attempts at every millisecond, either side of the half second")
+    @Test(
+        "ringing counts from the totals equal an exact count of the attempts at random instants and at every deadline ±1 ms, before and after retiring"
+    )
     func ringingCountsAgree() throws {
         let f = try RoutingFixture()
         try f.clock.set("2026-11-25T12:00:00.000-05:00")

@@ -15,8 +15,6 @@ enum CallerKeys {
         CivilTime(localSeconds: Int(floor(time.timeIntervalSince1970))).monthKey
     }
 
-    static let utc = TimeZone(identifier: "UTC") ?? .current
-
     /// The first instant of a period.
     static func start(of period: Int) -> Date {
         Date(timeIntervalSince1970: Double(CivilTime.daysFromCivil(year: period / 100, month: period % 100, day: 1) * 86_400))
@@ -86,6 +84,11 @@ enum CallerKeys {
     /// The period before `period` (202612 → 202611, 202701 → 202612).
     static func previous(_ period: Int) -> Int {
         period % 100 == 1 ? (period / 100 - 1) * 100 + 12 : period - 1
+    }
+
+    /// The period after `period` (202611 → 202612, 202612 → 202701).
+    static func next(_ period: Int) -> Int {
+        period % 100 == 12 ? (period / 100 + 1) * 100 + 1 : period + 1
     }
 
     /// The keyed hash of `text`.

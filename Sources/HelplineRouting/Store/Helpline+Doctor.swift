@@ -209,8 +209,6 @@ extension Helpline {
         return DoctorReport(checks: all, repaired: repaired)
     }
 
-    /// Rewrites one provider's live row from its attempts: the periods of its latest offer that
-    /// is not in the future, counted in `zone`.
     /// The rows `ringing_deadlines` should hold, recounted from the attempts: the open offers
     /// whose deadline is after the retired horizon.
     static let ringingRecount = """

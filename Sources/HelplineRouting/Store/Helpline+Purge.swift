@@ -60,8 +60,7 @@ extension Helpline {
         let live = "('ringing', 'connected')"
         func count(_ db: Database) throws -> PurgeResult {
             let periods = try Int.fetchAll(db, sql: "SELECT period FROM caller_keys ORDER BY period").filter {
-                let next = $0 % 100 == 12 ? ($0 / 100 + 1) * 100 + 1 : $0 + 1
-                return CallerKeys.start(of: next) <= before
+                CallerKeys.start(of: CallerKeys.next($0)) <= before
             }
             return PurgeResult(
                 before: before,
