@@ -74,11 +74,16 @@ struct ServeCommand: ParsableCommand {
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
-        abstract: "Close offers left ringing past their ring timeout plus 30 s, and queue their callbacks.",
+        abstract: "Close calls that lost telephony events left open: ringing past the timeout, or connected too long.",
         discussion: """
-            A lost answer or no-answer event would leave a call ringing forever. `helpline serve` does this
-            itself every few seconds; deployments without the server run it from cron every minute.
-            Prints the ids of the calls it closed, one per line.
+            A lost answer or no-answer event would leave a call ringing forever: an offer still ringing 30 s
+            past its ring timeout is closed as no-answer, and the call waits for a callback. A lost end event
+            would leave a call connected forever, and `purge` never redacts a live call: a call still
+            connected the maximum call length (2 hours) after its answer is ended then, marked
+            `end_assumed`; a late end event replaces the assumed time with the real one.
+            `helpline serve` does this itself every few seconds; deployments without the server run it from
+            cron every minute. Prints the ids of the calls it closed, one per line; with --json,
+            {"closed_calls": [rung out], "ended_calls": [ended by assumption]}.
             Example (crontab): * * * * * helpline sweep --db /var/lib/helpline/helpline.sqlite
             """)
     @OptionGroup var global: GlobalOptions
@@ -87,11 +92,11 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         let when = try at.instant()
-        let closed = try global.open().closeStaleAttempts(at: when)
+        let swept = try global.open().sweep(at: when)
         if output.json {
-            try Output.json(["closed_calls": closed.map(String.init)])
+            try Output.json(["closed_calls": swept.rungOut.map(String.init), "ended_calls": swept.endAssumed.map(String.init)])
         } else {
-            for id in closed { print(id) }
+            for id in (swept.rungOut + swept.endAssumed).sorted() { print(id) }
         }
     }
 }

@@ -237,8 +237,12 @@ struct Sweeper: Service {
             }
             if Task.isShuttingDownGracefully { return }
             do {
-                let closed = try await workers.runIfActive { try helpline.closeStaleAttempts() }
-                if !closed.isEmpty { logger.warning("sweep closed calls left ringing", metadata: ["calls": "\(closed.count)"]) }
+                let swept = try await workers.runIfActive { try helpline.sweep() }
+                if !swept.rungOut.isEmpty || !swept.endAssumed.isEmpty {
+                    logger.warning(
+                        "sweep closed calls whose events were lost",
+                        metadata: ["rung_out": "\(swept.rungOut.count)", "end_assumed": "\(swept.endAssumed.count)"])
+                }
             } catch {
                 logger.warning("sweep failed; it runs again", metadata: ["error": "\(type(of: error))"])
             }

@@ -91,8 +91,8 @@ struct RouteResultJSONTests {
             id: Int64(rng.next() % UInt64(Int64.max)), externalID: maybe(text(&rng)), receivedAt: instant(),
             caller: maybe(try PhoneNumber(parsing: "+12125550142")), callerState: maybe("NY"), callerStateSource: maybe("area-code"),
             dialed: text(&rng), kind: kinds[Int(rng.next() % 3)], status: CallStatus.allCases[Int(rng.next() % UInt64(CallStatus.allCases.count))],
-            answeredAt: maybe(instant()), answeredProviderID: maybe(Int64(rng.next() % 100)), endedAt: maybe(instant()), attempts: attempts,
-            callbackID: maybe(Int64(rng.next() % 1000)),
+            answeredAt: maybe(instant()), answeredProviderID: maybe(Int64(rng.next() % 100)), endedAt: maybe(instant()),
+            endAssumed: rng.next() % 2 == 0, attempts: attempts, callbackID: maybe(Int64(rng.next() % 1000)),
             callbackStatus: maybe(CallbackStatus.allCases[Int(rng.next() % UInt64(CallbackStatus.allCases.count))]),
             strategy: maybe(text(&rng)), sticky: rng.next() % 2 == 0, fallbacks: route.fallbacks, candidates: route.candidates,
             consentSeq: maybe(Int64(rng.next() % 100_000)), termsVersion: maybe(Int(rng.next() % 9)))

@@ -40,6 +40,10 @@ public struct CallRecord: Sendable, Hashable {
     public var answeredAt: Date?
     public var answeredProviderID: Int64?
     public var endedAt: Date?
+    /// True when `helpline sweep` (or the server's timer) ended the call because no end event
+    /// came within the maximum call length: `endedAt` is then its answer time plus that length,
+    /// an assumption, not a measurement. A late `ended` event replaces it with the real time.
+    public var endAssumed: Bool = false
     public var attempts: [AttemptRecord]
     public var callbackID: Int64?
     public var callbackStatus: CallbackStatus?
@@ -57,7 +61,7 @@ extension CallRecord: Encodable {
     enum CodingKeys: String, CodingKey {
         case id, externalID = "external_id", receivedAt = "received_at", caller, callerState = "caller_state"
         case callerStateSource = "caller_state_source", dialed, kind, status, answeredAt = "answered_at"
-        case answeredProviderID = "answered_provider_id", endedAt = "ended_at", attempts, callbackID = "callback_id"
+        case answeredProviderID = "answered_provider_id", endedAt = "ended_at", endAssumed = "end_assumed", attempts, callbackID = "callback_id"
         case callbackStatus = "callback_status", strategy, sticky, fallbacks, candidates, consentRecord = "consent_record"
         case termsVersion = "terms_version"
     }
@@ -76,6 +80,7 @@ extension CallRecord: Encodable {
         try c.encode(answeredAt, forKey: .answeredAt)
         try c.encode(answeredProviderID, forKey: .answeredProviderID)
         try c.encode(endedAt, forKey: .endedAt)
+        try c.encode(endAssumed, forKey: .endAssumed)
         try c.encode(attempts, forKey: .attempts)
         try c.encode(callbackID, forKey: .callbackID)
         try c.encode(callbackStatus, forKey: .callbackStatus)

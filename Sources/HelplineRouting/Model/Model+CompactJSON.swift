@@ -115,6 +115,8 @@ extension CallRecord {
         out.optionalInt(consentSeq)
         out.raw(",\"dialed\":")
         out.escapedString(dialed)
+        out.raw(",\"end_assumed\":")
+        out.raw(endAssumed ? "true" : "false")
         out.raw(",\"ended_at\":")
         instant(endedAt)
         out.raw(",\"external_id\":")

@@ -158,7 +158,7 @@ extension Helpline {
             dialed: row["dialed"], kind: CallKind(rawValue: row["kind"]) ?? .unroutable,
             status: try StateCodec.decode(row["status"], as: CallStatus.self, table: "calls", row: id, column: "status"),
             answeredAt: date("answered_at"), answeredProviderID: row["answered_provider_id"], endedAt: date("ended_at"),
-            attempts: try attempts(callID: id, db: db), callbackID: callback?["id"],
+            endAssumed: (row["end_assumed"] as Int64?) == 1, attempts: try attempts(callID: id, db: db), callbackID: callback?["id"],
             callbackStatus: try (callback?["status"] as String?).map {
                 try StateCodec.decode($0, as: CallbackStatus.self, table: "callbacks", row: id, column: "status")
             },

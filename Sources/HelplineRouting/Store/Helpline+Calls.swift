@@ -119,7 +119,8 @@ extension Helpline {
     /// Records that the call ended. A connected call ends normally. A call still ringing ended
     /// because the caller hung up: the offer is marked failed and a callback is queued.
     ///
-    /// Idempotent: ending an ended call changes nothing.
+    /// Idempotent: ending an ended call changes nothing, except a call the sweep ended by
+    /// assumption (`endUnheardCalls`), whose real end time this records.
     ///
     /// - Throws: `StoreError.notFound` for an unknown call; `StoreError`.
     @discardableResult
@@ -153,10 +154,21 @@ extension Helpline {
                 try self.queueCallbackForCall(call, reason: .callerHungUp, at: when, db: db)
                 try db.cachedStatement(sql: "UPDATE calls SET ended_at = ?, updated_at = ? WHERE id = ?").execute(arguments: [ms, ms, callID])
             default:
-                // ended, callback or unroutable: the phone leg is over; record the first end time only.
-                try db.cachedStatement(sql: "UPDATE calls SET ended_at = coalesce(ended_at, ?), updated_at = ? WHERE id = ?").execute(arguments: [
-                    ms, ms, callID,
-                ])
+                // ended, callback or unroutable: the phone leg is over; record the first end time only,
+                // unless the sweep assumed it: the real end of an answered call replaces that.
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE calls SET ended_at = ?1, end_assumed = 0, updated_at = ?1
+                        WHERE id = ?2 AND end_assumed = 1 AND answered_at <= ?1
+                        """
+                ).execute(arguments: [ms, callID])
+                if db.changesCount > 0, let answered = call.attempts.first(where: { $0.outcome == .answered }) {
+                    try db.cachedStatement(sql: "UPDATE attempts SET ended_at = ? WHERE call_id = ? AND seq = ?")
+                        .execute(arguments: [ms, callID, answered.seq])
+                } else {
+                    try db.cachedStatement(sql: "UPDATE calls SET ended_at = coalesce(ended_at, ?), updated_at = ? WHERE id = ?")
+                        .execute(arguments: [ms, ms, callID])
+                }
             }
             return try Self.fetchCall(callID, db: db, checked: Self.checkedAfterCallState(trusted: trusted))
         }
@@ -194,6 +206,9 @@ extension Helpline {
         try write { db in
             let when = try eventTime(time)
             let cutoff = when.epochMilliseconds - Int64(grace * 1000)
+            // A value edited to the wrong type is an error that names its row, not a trap in decoding.
+            try ColumnTypes.check(
+                "attempts", filter: "outcome IS NULL AND ended_at IS NULL AND ring_deadline < ?", arguments: [cutoff], db: db)
             // The partial index holds only attempts still ringing, so this reads the stale ones alone.
             let stale = try Row.fetchAll(
                 db.cachedStatement(
@@ -221,6 +236,74 @@ extension Helpline {
             }
             return closed
         }
+    }
+
+    /// Ends every call still connected a maximum call length (`Options.maxCallLength`) after it
+    /// was answered: its `ended` event was lost. Such a call already stopped counting toward its
+    /// provider's concurrency; ending it also lets `purge` redact its caller, which it never
+    /// does for a live call.
+    ///
+    /// The end recorded is the answer time plus the maximum call length, whenever the sweep runs,
+    /// and the call is marked `end_assumed` so nobody reads it as measured. A late `ended` event
+    /// replaces it with the real time.
+    ///
+    /// - Parameter time: now, when nil.
+    /// - Returns: the ids of the calls ended, oldest answer first (at most 1,000 per run).
+    /// - Throws: `StoreError`, also for a stale attempt whose values have the wrong type.
+    @discardableResult
+    public func endUnheardCalls(at time: Date? = nil) throws -> [Int64] {
+        try write { db in
+            let when = try eventTime(time)
+            let length = Int64(options.maxCallLength * 1000)
+            // The complement of what `liveCalls` counts as connected at this instant.
+            let cutoff = when.epochMilliseconds - length
+            let filter = "outcome = 'answered' AND ended_at IS NULL AND answered_at <= ?"
+            try ColumnTypes.check("attempts", filter: filter, arguments: [cutoff], db: db)
+            let stale = try Row.fetchAll(
+                db.cachedStatement(
+                    sql:
+                        "SELECT call_id, seq, answered_at FROM attempts INDEXED BY attempts_connected WHERE \(filter) ORDER BY answered_at LIMIT 1000"
+                ),
+                arguments: [cutoff])
+            var ended: [Int64] = []
+            for row in stale {
+                let callID: Int64 = row["call_id"]
+                let seq: Int = row["seq"]
+                let end = (row["answered_at"] as Int64) + length
+                try db.cachedStatement(sql: "UPDATE attempts SET ended_at = ? WHERE call_id = ? AND seq = ?").execute(arguments: [end, callID, seq])
+                // Only a call connected through this attempt ends; any other state (an edit by hand)
+                // is left as it is, with its stray attempt closed.
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE calls SET status = 'ended', ended_at = ?, end_assumed = 1, updated_at = ?
+                        WHERE id = ? AND status = 'connected' AND answered_seq = ?
+                        """
+                ).execute(arguments: [end, when.epochMilliseconds, callID, seq])
+                if db.changesCount > 0 { ended.append(callID) }
+            }
+            if !ended.isEmpty {
+                logger.warning("ended calls whose end event never came", metadata: ["calls": "\(ended.count)"])
+            }
+            return ended
+        }
+    }
+
+    /// What one sweep closed.
+    public struct Sweep: Sendable, Equatable {
+        /// Calls whose offer was left ringing past its timeout: each now waits for a callback.
+        public var rungOut: [Int64]
+        /// Calls left connected past the maximum call length: each is now ended, its end assumed.
+        public var endAssumed: [Int64]
+    }
+
+    /// Closes what lost telephony events left open: `closeStaleAttempts(at:)`, then
+    /// `endUnheardCalls(at:)`, each in its own transaction.
+    ///
+    /// - Parameter time: now, when nil.
+    /// - Throws: `StoreError`.
+    @discardableResult
+    public func sweep(at time: Date? = nil) throws -> Sweep {
+        Sweep(rungOut: try closeStaleAttempts(at: time), endAssumed: try endUnheardCalls(at: time))
     }
 
     /// Refuses an event dated before the thing it follows (an answer before its offer, an end
