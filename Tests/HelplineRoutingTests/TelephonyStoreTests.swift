@@ -141,6 +141,9 @@ struct TelephonyStoreTests {
         let assumedEnd = answeredAt.addingTimeInterval(7200)
         #expect(swept.status == .ended && swept.endAssumed && swept.endedAt == assumedEnd)
         #expect(swept.attempts.map(\.endedAt) == [assumedEnd])
+        // An auditor reading the file alone learns what the mark means.
+        let rule = try f.helpline.read { db in try String.fetchOne(db, sql: "SELECT rule FROM audit_rules WHERE topic = 'assumed ends'") }
+        #expect(rule?.contains("answered_at plus that length") == true)
         #expect(try f.helpline.sweep() == Helpline.Sweep(rungOut: [], endAssumed: []))
         let purged = try f.helpline.purge(before: midnight)
         #expect(purged.calls == 1 && purged.liveKept == 0)
