@@ -21,7 +21,7 @@ struct CallCommand: ParsableCommand {
             status:       \(call.status)
             strategy:     \(call.strategy ?? "-")\(call.sticky ? "  (repeat caller, sticky)" : "")
             answered:     \(Output.time(call.answeredAt))\(call.answeredProviderID.map { " by provider \($0)" } ?? "")
-            ended:        \(Output.time(call.endedAt))
+            ended:        \(Output.time(call.endedAt))\(call.endAssumed ? "  (assumed: no end event came within the maximum call length)" : "")
             callback:     \(call.callbackID.map { "\($0) \(call.callbackStatus?.rawValue ?? "")" } ?? "-")
             consent:      \(call.consentSeq.map { "record \($0), terms version \(call.termsVersion.map(String.init) ?? "none published")" } ?? "-")
             """)

@@ -186,6 +186,17 @@ struct TelephonyStoreTests {
         #expect(late.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(late.stdout.utf8)) as? [String: [String]])
         #expect(json == ["closed_calls": ["1"], "ended_calls": []])
+        // A second call is answered and its end event never comes: 2 hours on, the sweep ends it.
+        let second = try CLI.run(["route", "--to", "8009151270", "--from", "2125550198", "--at", "2026-11-25T12:05:00-05:00"], db: db)
+        #expect(second.status == 0)
+        #expect(try CLI.run(["call", "answered", "2", "--at", "2026-11-25T12:05:10-05:00"], db: db).status == 0)
+        let notYet = try CLI.run(["sweep", "--at", "2026-11-25T14:05:09-05:00"], db: db)
+        #expect(notYet.status == 0 && notYet.stdout.isEmpty)
+        let ends = try CLI.run(["sweep", "--at", "2026-11-25T14:05:10-05:00"], db: db)
+        #expect(ends.status == 0 && ends.stdout == "2\n")
+        let show = try CLI.run(["call", "show", "2"], db: db)
+        #expect(show.status == 0 && show.stdout.contains("(assumed: no end event came within the maximum call length)"))
+        #expect(show.stdout.contains("status:       ended"))
     }
 
     @Test("a SIP URI is the destination; a listing's ring timeout is its calls' timeout; both are validated and in the history")
