@@ -54,7 +54,11 @@ public final class Helpline: Sendable {
         /// beside the writer.
         public var singleConnection = false
         /// A connected call with no end event stops counting toward concurrency after this long,
-        /// so a lost telephony event can't block a provider forever.
+        /// so a lost telephony event can't block a provider forever; `sweep` then ends it.
+        ///
+        /// Every process on one database must use the same value: `helpline serve` and the CLI
+        /// (`helpline sweep` from cron) use the default, and a sweep run with a shorter value would
+        /// end calls that a process with a longer one still counts as connected.
         public var maxCallLength: Double = 2 * 3600
         /// Create the file when it doesn't exist. Off for tools that must find an existing
         /// database (the CLI's commands other than `init` and `demo`), so a mistyped path fails
