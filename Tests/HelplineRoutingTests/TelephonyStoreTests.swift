@@ -156,6 +156,42 @@ struct TelephonyStoreTests {
         #expect(try f.helpline.ended(callID: r.callID) == late)
     }
 
+    @Test(
+        "the maximum call length is the database's: every handle counts and sweeps by it, a running one takes a change at its next sweep, an option outranks it, and out of range is refused"
+    )
+    func maxCallLengthSetting() throws {
+        let f = try RoutingFixture()
+        #expect(f.helpline.maxCallLength == Helpline.defaultMaxCallLength && f.helpline.storedMaxCallLength == nil)
+        // Another process (a second handle on the file) stores 3 hours; this one learns it at its sweep.
+        var options = Helpline.Options()
+        options.now = { f.clock.now }
+        let other = try Helpline(path: f.helpline.path, options: options)
+        try other.setMaxCallLength(3 * 3600)
+        for refused in [299.0, 86_401, -1] {
+            #expect(throws: InputError.self) { try other.setMaxCallLength(refused) }
+        }
+        #expect(other.maxCallLength == 3 * 3600)
+        let r = try f.helpline.route(to: f.helplineNumber, from: "2125550199")
+        try f.helpline.answered(callID: r.callID)
+        f.clock.advance(seconds: 2 * 3600)
+        #expect(try f.helpline.sweep().endAssumed.isEmpty)
+        #expect(f.helpline.maxCallLength == 3 * 3600)
+        // A handle opened now reads it at once.
+        #expect(try Helpline(path: f.helpline.path, options: options).storedMaxCallLength == 3 * 3600)
+        // An option set for one process outranks the database.
+        options.maxCallLength = 2 * 3600
+        let overriding = try Helpline(path: f.helpline.path, options: options)
+        #expect(overriding.maxCallLength == 2 * 3600 && overriding.storedMaxCallLength == 3 * 3600)
+        f.clock.advance(seconds: 3600)
+        #expect(try f.helpline.sweep().endAssumed == [r.callID])
+        let ended = try f.helpline.call(id: r.callID)
+        #expect(ended.endAssumed && ended.endedAt == ended.answeredAt?.addingTimeInterval(3 * 3600))
+        // A value edited out of range by hand is ignored: the default applies.
+        try f.helpline.write { db in try db.execute(sql: "UPDATE settings SET value = '5' WHERE key = 'max_call_length_s'") }
+        _ = try f.helpline.sweep()
+        #expect(f.helpline.maxCallLength == Helpline.defaultMaxCallLength)
+    }
+
     @Test("a sweep ends only a call connected through the stale attempt; one edited into another state keeps it, its attempt closed")
     func sweepLeavesEditedCalls() throws {
         let f = try RoutingFixture()
@@ -197,6 +233,16 @@ struct TelephonyStoreTests {
         let show = try CLI.run(["call", "show", "2"], db: db)
         #expect(show.status == 0 && show.stdout.contains("(assumed: no end event came within the maximum call length)"))
         #expect(show.stdout.contains("status:       ended"))
+        // With 3 hours stored, a third call answered and unheard for 2 hours is not ended; at 3 it is.
+        let set = try CLI.run(["settings", "--max-call-length", "10800", "--json"], db: db)
+        let shown = try #require(try JSONSerialization.jsonObject(with: Data(set.stdout.utf8)) as? [String: Any])
+        #expect(set.status == 0 && shown["max_call_length_s"] as? Int == 10800 && shown["effective_max_call_length_s"] as? Int == 10800)
+        let refused = try CLI.run(["settings", "--max-call-length", "60"], db: db)
+        #expect(refused.status == 65 && refused.stderr.contains("max-call-length"))
+        #expect(try CLI.run(["route", "--to", "8009151270", "--from", "2125550197", "--at", "2026-11-25T15:00:00-05:00"], db: db).status == 0)
+        #expect(try CLI.run(["call", "answered", "3", "--at", "2026-11-25T15:00:00-05:00"], db: db).status == 0)
+        #expect(try CLI.run(["sweep", "--at", "2026-11-25T17:00:00-05:00"], db: db).stdout.isEmpty)
+        #expect(try CLI.run(["sweep", "--at", "2026-11-25T18:00:00-05:00"], db: db).stdout == "3\n")
     }
 
     @Test("a SIP URI is the destination; a listing's ring timeout is its calls' timeout; both are validated and in the history")

@@ -238,7 +238,7 @@ extension Helpline {
         }
     }
 
-    /// Ends every call still connected a maximum call length (`Options.maxCallLength`) after it
+    /// Ends every call still connected a maximum call length (`maxCallLength`) after it
     /// was answered: its `ended` event was lost. Such a call already stopped counting toward its
     /// provider's concurrency; ending it also lets `purge` redact its caller, which it never
     /// does for a live call.
@@ -254,7 +254,11 @@ extension Helpline {
     public func endUnheardCalls(at time: Date? = nil) throws -> [Int64] {
         try write { db in
             let when = try eventTime(time)
-            let length = Int64(options.maxCallLength * 1000)
+            // The stored setting as of now: another process may have changed it since this one
+            // opened, and this is where a long-running process picks the change up.
+            let setting = try Self.readMaxCallLength(db)
+            maxCallLengthSetting.withLock { $0 = setting }
+            let length = Int64(maxCallLength * 1000)
             // The complement of what `liveCalls` counts as connected at this instant.
             let cutoff = when.epochMilliseconds - length
             let filter = "outcome = 'answered' AND ended_at IS NULL AND answered_at <= ?"
@@ -363,7 +367,7 @@ extension Helpline {
         if kind == .pool, let helplineNumber {
             let config = try routingConfig(db)
             let untried = first.fallbacks.filter { !tried.contains($0) }.compactMap { config.providers[$0] }
-            candidates = try Self.candidates(untried, members: helplineNumber.members.map(Set.init), at: when, options: options, db: db)
+            candidates = try Self.candidates(untried, members: helplineNumber.members.map(Set.init), at: when, maxCallLength: maxCallLength, db: db)
         }
         let input = NextOfferInput(
             kind: kind, strategy: first.strategy ?? "none", plan: first.fallbacks, tried: tried, maxAttempts: helplineNumber?.maxAttempts ?? 1,

@@ -35,8 +35,10 @@ extension Helpline {
     /// Builds candidates with their live counters: offers this local hour, day and month (read
     /// from one live row per provider, never counted over calls), calls ringing or connected,
     /// and last offer times.
+    ///
+    /// - Parameter maxCallLength: the handle's `maxCallLength`: a connected call counts this long.
     static func candidates(
-        _ providers: [Provider], members: Set<Int64>?, at when: Date, options: Options, db: Database
+        _ providers: [Provider], members: Set<Int64>?, at when: Date, maxCallLength: Double, db: Database
     ) throws -> [Candidate] {
         // Each zone's offset once: it makes the wall clock here and goes to the router below.
         let offsets = providers.map { ZoneOffsets.secondsFromGMT(for: when, in: $0.timeZone) }
@@ -103,7 +105,7 @@ extension Helpline {
         // leaves them (its count comes from the attempts).
         if latestOffer <= ms { try Self.retireRinging(through: ms, db: db) }
         for (providerID, count) in try Self.liveCalls(
-            at: ms, latestOffer: latestOffer, maxCallLength: options.maxCallLength, expected: providers.count, db: db)
+            at: ms, latestOffer: latestOffer, maxCallLength: maxCallLength, expected: providers.count, db: db)
         {
             if let i = index[providerID] { counters[i].concurrent = count }
         }

@@ -77,7 +77,7 @@ extension Helpline {
             var listing: Listing?
             if let number = dialedNumber, let l = config.listingsByNumber[number.e164], let p = config.providers[l.providerID] {
                 listing = l
-                guard let candidate = try Self.candidates([p], members: nil, at: when, options: options, db: db).first
+                guard let candidate = try Self.candidates([p], members: nil, at: when, maxCallLength: maxCallLength, db: db).first
                 else { throw StoreError.invariant("no candidate for listing \(l.id)") }
                 input.target = .listing(candidate)
             } else if let number = dialedNumber, let h = config.helplinesByNumber[number.e164] {
@@ -86,7 +86,7 @@ extension Helpline {
                 let members = h.members.map(Set.init)
                 input.target = .pool(
                     PoolRules(strategy: h.strategy, maxAttempts: h.maxAttempts),
-                    try Self.candidates(providers, members: members, at: when, options: options, db: db))
+                    try Self.candidates(providers, members: members, at: when, maxCallLength: maxCallLength, db: db))
                 if let caller {
                     input.repeatProviderID = try Self.repeatProvider(
                         caller: caller, helplineID: h.id, windowDays: h.repeatWindowDays, at: when,

@@ -53,13 +53,21 @@ public final class Helpline: Sendable {
         /// database, do one thing and exit. Services keep the default pool, whose readers run
         /// beside the writer.
         public var singleConnection = false
-        /// A connected call with no end event stops counting toward concurrency after this long,
-        /// so a lost telephony event can't block a provider forever; `sweep` then ends it.
+        /// A connected call with no end event stops counting toward concurrency after this long
+        /// (seconds), so a lost telephony event can't block a provider forever; `sweep` then ends it.
         ///
-        /// Every process on one database must use the same value: `helpline serve` and the CLI
-        /// (`helpline sweep` from cron) use the default, and a sweep run with a shorter value would
-        /// end calls that a process with a longer one still counts as connected.
-        public var maxCallLength: Double = 2 * 3600
+        /// Leave it unset to use the database's setting (`Helpline.setMaxCallLength`, or
+        /// `helpline settings --max-call-length`), which every process on the database shares, or
+        /// `Helpline.defaultMaxCallLength` when none is stored. Set here, it applies to this
+        /// process alone: a sweep with a shorter value would end calls that a process with a
+        /// longer one still counts as connected.
+        public var maxCallLength: Double {
+            get { explicitMaxCallLength ?? Helpline.defaultMaxCallLength }
+            set { explicitMaxCallLength = newValue }
+        }
+        private var explicitMaxCallLength: Double?
+        /// The length set through `maxCallLength`, if any: it outranks the database's own.
+        var maxCallLengthOverride: Double? { explicitMaxCallLength }
         /// Create the file when it doesn't exist. Off for tools that must find an existing
         /// database (the CLI's commands other than `init` and `demo`), so a mistyped path fails
         /// with `StoreError.noDatabase` instead of reporting on a new, empty database.
@@ -92,6 +100,9 @@ public final class Helpline: Sendable {
     let weightsCache = Locked<[Int64: (text: String, weights: [Int64: Int])]>([:])
     /// The database's zone (`settings.time_zone`), read on open and kept in step by `setTimeZone`.
     let storedZone = Locked<TimeZone?>(nil)
+    /// The database's maximum call length (`settings.max_call_length_s`), read on open, by every
+    /// sweep, and kept in step by `setMaxCallLength`.
+    let maxCallLengthSetting = Locked<Double?>(nil)
     /// This database's caller keys of the months routes hash under, prepared (see `CallerKeys`).
     let preparedKeys = PreparedKeys()
     /// Committed candidate lists and their ids.
@@ -155,6 +166,9 @@ public final class Helpline: Sendable {
                 try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'time_zone'")
             }
             if let name = stored ?? nil { storedZone.withLock { $0 = TimeZone(identifier: name) } }
+            if let length = try? pool.read({ db in try Self.readMaxCallLength(db) }) {
+                maxCallLengthSetting.withLock { $0 = length }
+            }
             checkpointer = checkpointInBackground ? try Checkpointer(path: real, synchronous: synchronous, logger: options.logger) : nil
             // The calls this process creates from now on are trusted by its events (`CallTrust`).
             // A file without the schema yet (a status-only open) is left to the first event.
@@ -191,6 +205,51 @@ public final class Helpline: Sendable {
 
     /// The zone stored in the database, if one was set.
     public var storedTimeZone: TimeZone? { storedZone.withLock { $0 } }
+
+    /// The maximum call length when neither the database nor the options set one: 2 hours.
+    public static let defaultMaxCallLength: Double = 2 * 3600
+
+    /// The maximum call lengths `setMaxCallLength` accepts, in seconds: 5 minutes to a day.
+    public static let maxCallLengthRange: ClosedRange<Double> = 300...86_400
+
+    /// How long a connected call with no end event counts toward concurrency before `sweep` ends
+    /// it: the options' value when one was given, else the database's, else
+    /// `defaultMaxCallLength`. A running process sees another's change at its next sweep.
+    public var maxCallLength: Double {
+        options.maxCallLengthOverride ?? maxCallLengthSetting.withLock { $0 } ?? Self.defaultMaxCallLength
+    }
+
+    /// The maximum call length stored in the database, if one was set.
+    public var storedMaxCallLength: Double? { maxCallLengthSetting.withLock { $0 } }
+
+    /// Stores the maximum call length in the database, so that every process on it (the server,
+    /// `helpline sweep` from cron, linking services) counts and ends connected calls alike.
+    ///
+    /// - Parameter seconds: within `maxCallLengthRange`.
+    /// - Throws: `InputError.outOfRange` outside it; `StoreError` when the write fails.
+    public func setMaxCallLength(_ seconds: Double) throws {
+        guard Self.maxCallLengthRange.contains(seconds) else {
+            throw InputError.outOfRange(
+                field: "max-call-length", value: String(format: "%g", seconds), allowed: "300 to 86400 seconds (5 minutes to a day)")
+        }
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO settings (key, value, updated_at) VALUES ('max_call_length_s', ?, ?)
+                    ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                    """, arguments: [String(format: "%g", seconds), options.now().epochMilliseconds])
+        }
+        maxCallLengthSetting.withLock { $0 = seconds }
+    }
+
+    /// The stored maximum call length, when it is set and a number in range (a value edited out
+    /// of range is ignored, as if unset).
+    static func readMaxCallLength(_ db: Database) throws -> Double? {
+        guard let text = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'max_call_length_s'"),
+            let seconds = Double(text), maxCallLengthRange.contains(seconds)
+        else { return nil }
+        return seconds
+    }
 
     /// The applied and pending migrations.
     ///
