@@ -193,14 +193,19 @@ public final class Helpline: Sendable {
     ///
     /// - Throws: `StoreError` when the write fails.
     public func setTimeZone(_ zone: TimeZone) throws {
+        try storeSetting("time_zone", zone.identifier)
+        storedZone.withLock { $0 = zone }
+    }
+
+    /// Writes one row of `settings`, replacing its value.
+    private func storeSetting(_ key: String, _ value: String) throws {
         try write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO settings (key, value, updated_at) VALUES ('time_zone', ?, ?)
+                    INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
                     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-                    """, arguments: [zone.identifier, options.now().epochMilliseconds])
+                    """, arguments: [key, value, options.now().epochMilliseconds])
         }
-        storedZone.withLock { $0 = zone }
     }
 
     /// The zone stored in the database, if one was set.
@@ -232,13 +237,7 @@ public final class Helpline: Sendable {
             throw InputError.outOfRange(
                 field: "max-call-length", value: String(format: "%g", seconds), allowed: "300 to 86400 seconds (5 minutes to a day)")
         }
-        try write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO settings (key, value, updated_at) VALUES ('max_call_length_s', ?, ?)
-                    ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-                    """, arguments: [String(format: "%g", seconds), options.now().epochMilliseconds])
-        }
+        try storeSetting("max_call_length_s", String(format: "%g", seconds))
         maxCallLengthSetting.withLock { $0 = seconds }
     }
 
