@@ -49,8 +49,8 @@ struct CallCommand: ParsableCommand {
             commandName: "answered",
             abstract: "An offer of the call was answered.",
             discussion: """
-                Pass --attempt (the number `route` or `no-answer` printed) so that a late event is
-                credited to the offer it is about: an "answered" for an attempt that already went
+                Pass --attempt (the number `route` or `no-answer` printed) so that a late event is \
+                credited to the offer it is about: an "answered" for an attempt that already went \
                 unanswered is refused, never given to the provider that was offered next.
                 Example: helpline call answered 17 --attempt 1
                 """)
@@ -72,7 +72,7 @@ struct CallCommand: ParsableCommand {
             commandName: "no-answer",
             abstract: "The current offer failed: offer the next fallback, or queue a callback when none is left.",
             discussion: """
-                Pass --attempt to make a resent event exactly idempotent: a repeat for an attempt that
+                Pass --attempt to make a resent event exactly idempotent: a repeat for an attempt that \
                 already failed prints the same next step and changes nothing.
                 Example: helpline call no-answer 17 --attempt 1 --json
                 """)
@@ -156,9 +156,9 @@ struct CallCommand: ParsableCommand {
             commandName: "replay",
             abstract: "Decide every offer of a stored call again from what its decisions recorded, and compare.",
             discussion: """
-                Uses each candidate's settings at the recorded revision, its recorded counters, the caller's
-                state, the repeat-caller provider, the rotation and the seed; for a later offer, the call's
-                plan and the providers already tried. Each candidate's recorded UTC offset is checked against
+                Uses each candidate's settings at the recorded revision, its recorded counters, the caller's \
+                state, the repeat-caller provider, the rotation and the seed; for a later offer, the call's \
+                plan and the providers already tried. Each candidate's recorded UTC offset is checked against \
                 this machine's tzdata. Exits 65 when any answer differs.
                 Example: helpline call replay 17
                 """)

@@ -21,7 +21,7 @@ struct CallbackCommand: ParsableCommand {
             commandName: "request",
             abstract: "Queue a callback from the website's form.",
             discussion: """
-                The phone must be written (###) ###-####. The honeypot field must be left unchanged
+                The phone must be written (###) ###-####. The honeypot field must be left unchanged \
                 (empty): a changed honeypot is rejected (exit 65), logged, and queues nothing.
                 Example: helpline callback request --phone "(303) 555-0126" --state CO
                 """)

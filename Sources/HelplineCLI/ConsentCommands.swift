@@ -14,10 +14,10 @@ struct ConsentCommand: ParsableCommand {
             commandName: "verify",
             abstract: "Recompute the ledger's hash chain; exit 65 naming the first record that does not match.",
             discussion: """
-                It checks every hash and link, each column's type and form, each terms text against its
-                SHA-256, and each record against the call or request it names. A chain inside one file
-                can't show a full re-hash or records removed from its end: keep the head that
-                `helpline consent anchor` (and the daily report) prints somewhere else, and pass it
+                It checks every hash and link, each column's type and form, each terms text against its \
+                SHA-256, and each record against the call or request it names. A chain inside one file \
+                can't show a full re-hash or records removed from its end: keep the head that \
+                `helpline consent anchor` (and the daily report) prints somewhere else, and pass it \
                 back with --anchor.
                 Example: helpline consent verify --anchor "$(cat /safe/place/anchor)"
                 """)
@@ -70,8 +70,8 @@ struct ConsentCommand: ParsableCommand {
             commandName: "anchor",
             abstract: "Print the ledger's head (SEQ:HASH) to keep outside the database.",
             discussion: """
-                Keep the line somewhere the database's owner can't rewrite (a ticket, a mail, another
-                machine). `helpline consent verify --anchor SEQ:HASH` later fails if the chain was
+                Keep the line somewhere the database's owner can't rewrite (a ticket, a mail, another \
+                machine). `helpline consent verify --anchor SEQ:HASH` later fails if the chain was \
                 re-hashed or cut back behind it.
                 Example: helpline consent anchor >> /var/lib/helpline/anchors.txt
                 """)

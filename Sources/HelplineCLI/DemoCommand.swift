@@ -7,9 +7,9 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Build a demo database, simulate yesterday's calls, and print the daily report.",
         discussion: """
-            Three advertisers (ARK Behavioral Health, Recovery Helpline, Alli Addiction Services), a listing
-            for each, the general number (800) 915-1270 and the terms; then a day of calls with answers,
-            no-answers, failovers, callbacks, repeat callers, calls after hours and web-form requests.
+            Three advertisers (ARK Behavioral Health, Recovery Helpline, Alli Addiction Services), a listing \
+            for each, the general number (800) 915-1270 and the terms; then a day of calls with answers, \
+            no-answers, failovers, callbacks, repeat callers, calls after hours and web-form requests. \
             The database is --db, else $HELPLINE_DB, else ./helpline-demo.sqlite (replaced on each run).
             Example: helpline demo --calls 500
             """)

@@ -8,14 +8,14 @@ struct HelplineCLI: ParsableCommand {
         commandName: "helpline",
         abstract: "Route helpline calls to listed treatment providers, and keep the proof.",
         discussion: """
-            The database is --db PATH, else $HELPLINE_DB, else ./helpline.sqlite. `helpline init`
-            (or `helpline demo`) creates it; every other command refuses a missing file, and migrates
-            an older schema. The shared options may also come first: helpline --db PATH provider list.
-            Exit codes: 0 done, 64 bad usage, 65 bad data, 69 database busy,
+            The database is --db PATH, else $HELPLINE_DB, else ./helpline.sqlite. `helpline init` \
+            (or `helpline demo`) creates it; every other command refuses a missing file, and migrates \
+            an older schema. The shared options may also come first, as in `helpline --db PATH provider list`. \
+            Exit codes: 0 done, 64 bad usage, 65 bad data, 69 database busy, \
             70 internal error, 74 I/O (can't open or write, corrupt, newer schema).
 
             Set up a helpline:
-              helpline provider add --name "ARK Behavioral Health" --phone "(303) 555-0101" --tz America/Denver
+              helpline provider add --name ARK --phone 3035550101 --tz America/Denver
               helpline number add --number "(800) 915-1270"
               helpline terms publish --file terms.txt
               helpline route --to 8009151270 --from "(212) 555-0199"

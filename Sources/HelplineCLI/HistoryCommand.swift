@@ -7,8 +7,8 @@ struct HistoryCommand: ParsableCommand {
         commandName: "history",
         abstract: "Every change to providers, helpline numbers, listings and terms: what, when, and by which command.",
         discussion: """
-            The history is append-only and hash-chained (`helpline consent verify` checks it). Changes made
-            with another tool, such as the sqlite3 shell, are recorded too, with the source 'outside helpline'.
+            The history is append-only and hash-chained (`helpline consent verify` checks it). Changes made \
+            with another tool, such as the sqlite3 shell, are recorded too, with the source 'outside helpline'. \
             Days are local days in --tz.
             Examples:
               helpline history --from 2026-11-01 --to 2026-11-30

@@ -14,8 +14,8 @@ struct ImportCommand: ParsableCommand {
             commandName: "providers",
             abstract: "Import providers from a CSV file, all or nothing.",
             discussion: """
-                The header row names the fields of `provider add`: name, phone, tz, hours, states, weight,
-                priority, hourly_cap, daily_cap, monthly_cap, concurrency, auto_pause_after. One bad row
+                The header row names the fields of `provider add`: name, phone, tz, hours, states, weight, \
+                priority, hourly_cap, daily_cap, monthly_cap, concurrency, auto_pause_after. One bad row \
                 rejects the whole file, naming the row and the field, and nothing is written.
 
                 Example file:

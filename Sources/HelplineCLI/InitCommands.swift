@@ -7,7 +7,7 @@ struct InitCommand: ParsableCommand {
         commandName: "init",
         abstract: "Create or migrate the database and print its schema version.",
         discussion: """
-            --tz stores the helpline's zone in the database: reports, listings and providers added
+            --tz stores the helpline's zone in the database: reports, listings and providers added \
             without a zone use it unless --tz or $HELPLINE_TZ says otherwise (see `helpline settings`).
             Example: helpline init --db /var/lib/helpline/h.sqlite --tz America/Denver
             """)
@@ -31,11 +31,12 @@ struct SettingsCommand: ParsableCommand {
         commandName: "settings",
         abstract: "Show or change the settings the database keeps: the time zone and the maximum call length.",
         discussion: """
-            Reports, listings and providers added without a zone use the stored zone unless --tz or
+            Reports, listings and providers added without a zone use the stored zone unless --tz or \
             $HELPLINE_TZ says otherwise; without one, the machine's zone is used.
-            The maximum call length (default 7200 s, 2 hours) is how long a connected call whose end
-            event never came keeps counting toward its provider's concurrency; then the sweep ends it,
-            marked end_assumed, so purge can redact its caller. Every process on the database uses the
+
+            The maximum call length (default 7200 s, 2 hours) is how long a connected call whose end \
+            event never came keeps counting toward its provider's concurrency; then the sweep ends it, \
+            marked end_assumed, so purge can redact its caller. Every process on the database uses the \
             stored value; a running server picks up a change at its next sweep (within 5 s).
             Examples:
               helpline settings
@@ -80,7 +81,7 @@ struct MigrateCommand: ParsableCommand {
         commandName: "migrate",
         abstract: "Apply pending migrations, or with --status list applied and pending ones.",
         discussion: """
-            Shipped migrations are immutable: a database whose applied migration differs from this
+            Shipped migrations are immutable: a database whose applied migration differs from this \
             build's, or that is newer than this build, is refused (exit 74).
             Example: helpline migrate --status
             """)

@@ -7,8 +7,8 @@ struct DoctorCommand: ParsableCommand {
         commandName: "doctor",
         abstract: "Check the invariants: integrity, the consent chain, live counters against a recount, and more.",
         discussion: """
-            Exits 0 when every check passes, 65 when one fails (74 when the file itself is damaged).
-            --repair rebuilds the live counters from the recount and makes the files mode 0600; it never
+            Exits 0 when every check passes, 65 when one fails (74 when the file itself is damaged). \
+            --repair rebuilds the live counters from the recount and makes the files mode 0600; it never \
             touches the ledger or the calls.
             Example: helpline doctor --repair
             """)
@@ -52,10 +52,10 @@ struct PurgeCommand: ParsableCommand {
         commandName: "purge",
         abstract: "Redact caller numbers in calls and callbacks before a date; reports and consent proofs stay.",
         discussion: """
-            DATE is a day (YYYY-MM-DD, in --tz) or an instant, no later than the end of yesterday. Calls
-            still ringing or connected and pending callbacks keep their numbers. Each month's callers are
-            hashed with that month's own key; a purge that covers a whole month deletes its key, so the
-            consent chain still verifies but nobody can confirm a number against its hashes. The purge
+            DATE is a day (YYYY-MM-DD, in --tz) or an instant, no later than the end of yesterday. Calls \
+            still ringing or connected and pending callbacks keep their numbers. Each month's callers are \
+            hashed with that month's own key; a purge that covers a whole month deletes its key, so the \
+            consent chain still verifies but nobody can confirm a number against its hashes. The purge \
             then searches the file for every redacted number and fails (74) if one is still there.
             Example: helpline purge --before 2025-11-01 --dry-run
             """)

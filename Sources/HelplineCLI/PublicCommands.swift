@@ -7,8 +7,8 @@ struct StatsCommand: ParsableCommand {
         commandName: "stats",
         abstract: "Print the public banner line from logged calls: \"Response time about 1 min | Response rate 90%\".",
         discussion: """
-            Below one minute it prints "under 1 min"; otherwise whole minutes. The rate is rounded down, so
-            99.6% never shows as 100%. With fewer than --min-calls routable calls in the window it prints
+            Below one minute it prints "under 1 min"; otherwise whole minutes. The rate is rounded down, so \
+            99.6% never shows as 100%. With fewer than --min-calls routable calls in the window it prints \
             nothing on stdout and explains on stderr.
             Example: helpline stats --days 30 --min-calls 10
             """)

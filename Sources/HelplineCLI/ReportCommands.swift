@@ -14,7 +14,7 @@ struct ReportCommand: ParsableCommand {
             commandName: "daily",
             abstract: "How one day served its callers: calls, answers, callbacks, response, per-provider shares.",
             discussion: """
-                The day is resolved in --tz (default: $HELPLINE_TZ, else the machine's zone). --out writes
+                The day is resolved in --tz (default: $HELPLINE_TZ, else the machine's zone). --out writes \
                 the file atomically (a temporary file, then a rename), so a half-written report never exists.
                 Examples:
                   helpline report daily                       # yesterday, as text
@@ -48,11 +48,11 @@ struct ReportCommand: ParsableCommand {
             commandName: "neutrality",
             abstract: "Offers against entitlement per provider: the proof that no provider pays to get more calls.",
             discussion: """
-                Entitlement is the sum of each provider's recorded share over the pool decisions of the days
-                --from through --to (local days in --tz). Sticky repeat-caller offers are counted apart. A
-                deviation is flagged when |z| >= 3 in a Poisson-binomial z-test. Entitlement follows the
-                configuration of each moment, so offers are also tested against the configured weights (members
-                and weights at the end of the period); the report counts every exclusion by reason and lists
+                Entitlement is the sum of each provider's recorded share over the pool decisions of the days \
+                --from through --to (local days in --tz). Sticky repeat-caller offers are counted apart. A \
+                deviation is flagged when |z| >= 3 in a Poisson-binomial z-test. Entitlement follows the \
+                configuration of each moment, so offers are also tested against the configured weights (members \
+                and weights at the end of the period); the report counts every exclusion by reason and lists \
                 the period's configuration changes (see `helpline history`). Exits 65 when either test flags.
                 Example: helpline report neutrality --from 2026-11-01 --to 2026-11-30
                 """)

@@ -7,8 +7,8 @@ struct RouteCommand: ParsableCommand {
         commandName: "route",
         abstract: "Route an incoming call: print who to ring (or the queued callback) and log it.",
         discussion: """
-            The call, its decision, the offer, the counters and the consent record are written in one
-            transaction. A listing number always goes to its own provider. An unknown dialed number is
+            The call, its decision, the offer, the counters and the consent record are written in one \
+            transaction. A listing number always goes to its own provider. An unknown dialed number is \
             logged as unroutable and exits 65.
 
             Examples:

@@ -24,12 +24,14 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Serve HTTP for Twilio, SIP proxies and the website's widget and callback form.",
         discussion: """
-            Secrets never come from the command line:
-              $HELPLINE_API_TOKEN (or a file named by $HELPLINE_API_TOKEN_FILE) is the bearer token for
-              /v1/calls, /v1/events and /metrics; without one, serve refuses to start (exit 64).
-              $HELPLINE_TWILIO_AUTH_TOKEN (or $HELPLINE_TWILIO_AUTH_TOKEN_FILE) checks Twilio's
-              signatures; without one, /twilio/* answers 404.
-            SIGTERM or SIGINT stops accepting, finishes requests in flight within --drain-timeout and
+            Secrets never come from the command line.
+              $HELPLINE_API_TOKEN, or a file named by $HELPLINE_API_TOKEN_FILE:
+                the bearer token for /v1/calls, /v1/events and /metrics;
+                without one, serve refuses to start (exit 64).
+              $HELPLINE_TWILIO_AUTH_TOKEN, or $HELPLINE_TWILIO_AUTH_TOKEN_FILE:
+                checks Twilio's signatures; without one, /twilio/* answers 404.
+
+            SIGTERM or SIGINT stops accepting, finishes requests in flight within --drain-timeout and \
             exits 0; exit 75 when the deadline cut requests off (their transactions roll back).
             Examples:
               helpline serve --listen 127.0.0.1:8080
@@ -76,15 +78,16 @@ struct SweepCommand: ParsableCommand {
         commandName: "sweep",
         abstract: "Close calls that lost telephony events left open: ringing past the timeout, or connected too long.",
         discussion: """
-            A lost answer or no-answer event would leave a call ringing forever: an offer still ringing 30 s
-            past its ring timeout is closed as no-answer, and the call waits for a callback. A lost end event
-            would leave a call connected forever, and `purge` never redacts a live call: a call still
-            connected the maximum call length (2 hours) after its answer is ended then, marked
-            `end_assumed`; a late end event replaces the assumed time with the real one.
-            `helpline serve` does this itself every few seconds; deployments without the server run it from
-            cron every minute. Prints the ids of the calls it closed, one per line; with --json,
+            A lost answer or no-answer event would leave a call ringing forever: an offer still ringing 30 s \
+            past its ring timeout is closed as no-answer, and the call waits for a callback. A lost end event \
+            would leave a call connected forever, and `purge` never redacts a live call: a call still \
+            connected the maximum call length (2 hours) after its answer is ended then, marked \
+            `end_assumed`; a late end event replaces the assumed time with the real one. \
+            `helpline serve` does this itself every few seconds; deployments without the server run it from \
+            cron every minute. Prints the ids of the calls it closed, one per line; with --json, \
             {"closed_calls": [rung out], "ended_calls": [ended by assumption]}.
-            Example (crontab): * * * * * helpline sweep --db /var/lib/helpline/helpline.sqlite
+            Example (crontab):
+              * * * * * helpline sweep --db /var/lib/helpline/helpline.sqlite
             """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var at: AtOption
