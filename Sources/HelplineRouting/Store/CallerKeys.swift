@@ -55,14 +55,15 @@ enum CallerKeys {
         var sql = "SELECT period, key FROM caller_keys"
         var arguments: StatementArguments = []
         var range: ClosedRange<Int>?
-        if let from, let to {
+        let last = to.map(period(of:))
+        if let first = from.map(period(of:)), let last {
             sql += " WHERE period BETWEEN ? AND ?"
-            range = period(of: from)...max(period(of: from), period(of: to))
-            arguments = [period(of: from), period(of: to)]
+            range = first...max(first, last)
+            arguments = [first, last]
         }
         let knownPeriod = known.map { period(of: $0.at) }
         // Only the months routes hash under (the latest two of the range) are worth preparing.
-        let recent = to.map { previous(period(of: $0)) }
+        let recent = last.map(previous)
         var result: [String] = []
         var present: Set<Int> = []
         let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)

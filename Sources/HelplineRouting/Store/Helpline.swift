@@ -234,8 +234,10 @@ public final class Helpline: Sendable {
     /// - Throws: `InputError.outOfRange` outside it; `StoreError` when the write fails.
     public func setMaxCallLength(_ seconds: Double) throws {
         guard Self.maxCallLengthRange.contains(seconds) else {
+            let range = Self.maxCallLengthRange
             throw InputError.outOfRange(
-                field: "max-call-length", value: String(format: "%g", seconds), allowed: "300 to 86400 seconds (5 minutes to a day)")
+                field: "max-call-length", value: String(format: "%g", seconds),
+                allowed: "\(Int(range.lowerBound)) to \(Int(range.upperBound)) seconds (5 minutes to a day)")
         }
         try storeSetting("max_call_length_s", String(format: "%g", seconds))
         maxCallLengthSetting.withLock { $0 = seconds }
